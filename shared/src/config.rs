@@ -1,0 +1,265 @@
+//! Configuration from the environment, parsed and validated once per cold start.
+//!
+//! A missing or malformed variable fails the init with a message naming it, so a bad deploy
+//! shows up as an init error in the logs and not as a wrong answer later.
+
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::secret::Secret;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration variable {variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+/// Settings of the token manager (DESIGN §4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSettings {
+    /// Refresh ahead once the remaining validity drops under this.
+    pub refresh_buffer: Duration,
+    /// Below this remaining validity a token is not served at all.
+    pub min_validity: Duration,
+    /// How long a refresh lease protects its holder; longer than the token call's timeout.
+    pub lease: Duration,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        TokenSettings {
+            refresh_buffer: Duration::from_secs(300),
+            min_validity: Duration::from_secs(30),
+            lease: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TarabutSettings {
+    pub base_url: Url,
+    pub token_url: Url,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Where Tarabut sends the browser back after consent (our callback route).
+    pub redirect_url: Url,
+    /// Per-request timeout of a Tarabut call.
+    pub request_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table_name: String,
+    pub tarabut: TarabutSettings,
+    /// The app page the callback redirects to, with `status` and `connectionId`.
+    pub app_redirect_url: Url,
+    pub token: TokenSettings,
+    pub sync_concurrency: usize,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads through `lookup` so tests can pass a map instead of mutating the process env.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let env = Env(&lookup);
+        let token = TokenSettings {
+            refresh_buffer: env.secs("TOKEN_REFRESH_BUFFER_SECS", 300)?,
+            min_validity: env.secs("TOKEN_MIN_VALIDITY_SECS", 30)?,
+            lease: env.secs("TOKEN_LEASE_SECS", 10)?,
+        };
+        if token.min_validity >= token.refresh_buffer {
+            return Err(ConfigError {
+                variable: "TOKEN_MIN_VALIDITY_SECS",
+                reason: "must be smaller than TOKEN_REFRESH_BUFFER_SECS".into(),
+            });
+        }
+        let request_timeout = env.millis("TARABUT_TIMEOUT_MS", 5_000)?;
+        if request_timeout >= token.lease {
+            return Err(ConfigError {
+                variable: "TOKEN_LEASE_SECS",
+                reason: "must be longer than TARABUT_TIMEOUT_MS, or a lease can expire while its holder still waits for the token call".into(),
+            });
+        }
+        let sync_concurrency = env.number("SYNC_CONCURRENCY", 32)?;
+        if sync_concurrency == 0 || sync_concurrency > 256 {
+            return Err(ConfigError {
+                variable: "SYNC_CONCURRENCY",
+                reason: "must be between 1 and 256".into(),
+            });
+        }
+        let client_secret = env.required("TARABUT_CLIENT_SECRET")?;
+        Ok(Config {
+            table_name: env.required("TABLE_NAME")?,
+            tarabut: TarabutSettings {
+                base_url: env.url("TARABUT_BASE_URL")?,
+                token_url: env.url("TARABUT_TOKEN_URL")?,
+                client_id: env.required("TARABUT_CLIENT_ID")?,
+                client_secret: Secret::new(client_secret),
+                redirect_url: env.url("TARABUT_REDIRECT_URL")?,
+                request_timeout,
+            },
+            app_redirect_url: env.url("APP_REDIRECT_URL")?,
+            token,
+            sync_concurrency: sync_concurrency as usize,
+        })
+    }
+}
+
+struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Env<'_> {
+    fn required(&self, variable: &'static str) -> Result<String, ConfigError> {
+        match (self.0)(variable) {
+            Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+            Some(_) => Err(ConfigError {
+                variable,
+                reason: "is empty".into(),
+            }),
+            None => Err(ConfigError {
+                variable,
+                reason: "is not set".into(),
+            }),
+        }
+    }
+
+    fn url(&self, variable: &'static str) -> Result<Url, ConfigError> {
+        let raw = self.required(variable)?;
+        let url = Url::parse(&raw).map_err(|e| ConfigError {
+            variable,
+            reason: format!("is not a URL ({e})"),
+        })?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(ConfigError {
+                variable,
+                reason: "must be an http(s) URL".into(),
+            });
+        }
+        Ok(url)
+    }
+
+    fn number(&self, variable: &'static str, default: u64) -> Result<u64, ConfigError> {
+        match (self.0)(variable) {
+            None => Ok(default),
+            Some(v) => v.trim().parse::<u64>().map_err(|_| ConfigError {
+                variable,
+                reason: format!("must be a non-negative integer, got {v:?}"),
+            }),
+        }
+    }
+
+    fn secs(&self, variable: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        let n = self.number(variable, default)?;
+        if n == 0 {
+            return Err(ConfigError {
+                variable,
+                reason: "must be at least 1".into(),
+            });
+        }
+        Ok(Duration::from_secs(n))
+    }
+
+    fn millis(&self, variable: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        let n = self.number(variable, default)?;
+        if n == 0 {
+            return Err(ConfigError {
+                variable,
+                reason: "must be at least 1".into(),
+            });
+        }
+        Ok(Duration::from_millis(n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn base() -> HashMap<&'static str, String> {
+        HashMap::from([
+            ("TABLE_NAME", "finance".to_string()),
+            (
+                "TARABUT_BASE_URL",
+                "https://api.sandbox.tarabutgateway.io".into(),
+            ),
+            (
+                "TARABUT_TOKEN_URL",
+                "https://oauth.tarabutgateway.io/sandbox/token".into(),
+            ),
+            ("TARABUT_CLIENT_ID", "client".into()),
+            ("TARABUT_CLIENT_SECRET", "s3cr3t".into()),
+            (
+                "TARABUT_REDIRECT_URL",
+                "https://api.example.com/tarabut/callback".into(),
+            ),
+            ("APP_REDIRECT_URL", "https://app.example.com/linked".into()),
+        ])
+    }
+
+    fn load(vars: &HashMap<&'static str, String>) -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let c = load(&base()).unwrap();
+        assert_eq!(c.token, TokenSettings::default());
+        assert_eq!(c.sync_concurrency, 32);
+        assert_eq!(c.tarabut.client_secret.expose(), "s3cr3t");
+        assert!(!format!("{c:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn missing_variable_is_named() {
+        for var in [
+            "TABLE_NAME",
+            "TARABUT_BASE_URL",
+            "TARABUT_TOKEN_URL",
+            "TARABUT_CLIENT_ID",
+            "TARABUT_CLIENT_SECRET",
+            "TARABUT_REDIRECT_URL",
+            "APP_REDIRECT_URL",
+        ] {
+            let mut vars = base();
+            vars.remove(var);
+            let err = load(&vars).unwrap_err();
+            assert_eq!(err.variable, var);
+            assert!(err.to_string().contains(var));
+        }
+    }
+
+    #[test]
+    fn malformed_values_are_refused_by_name() {
+        let cases = [
+            ("TARABUT_BASE_URL", "not a url"),
+            ("APP_REDIRECT_URL", "ftp://x"),
+            ("TOKEN_REFRESH_BUFFER_SECS", "five"),
+            ("TOKEN_LEASE_SECS", "0"),
+            ("SYNC_CONCURRENCY", "-1"),
+            ("SYNC_CONCURRENCY", "0"),
+            ("TABLE_NAME", "  "),
+        ];
+        for (var, value) in cases {
+            let mut vars = base();
+            vars.insert(var, value.to_string());
+            let err = load(&vars).unwrap_err();
+            assert_eq!(err.variable, var, "{var}={value}");
+        }
+    }
+
+    #[test]
+    fn inconsistent_token_settings_are_refused() {
+        let mut vars = base();
+        vars.insert("TOKEN_MIN_VALIDITY_SECS", "400".into());
+        assert_eq!(load(&vars).unwrap_err().variable, "TOKEN_MIN_VALIDITY_SECS");
+        let mut vars = base();
+        vars.insert("TOKEN_LEASE_SECS", "2".into());
+        vars.insert("TARABUT_TIMEOUT_MS", "5000".into());
+        assert_eq!(load(&vars).unwrap_err().variable, "TOKEN_LEASE_SECS");
+    }
+}

@@ -1,0 +1,10 @@
+//! HTTP glue between API Gateway (payload 2.0) events and the use-cases: reading the caller,
+//! the body and the query, and shaping every answer, errors included, in one place.
+
+mod request;
+mod response;
+
+pub use request::{
+    MAX_BODY_BYTES, caller, deadline, json_body, json_body_or_default, path_param, query_param,
+};
+pub use response::{Reply, render_error, respond};

@@ -1,0 +1,92 @@
+//! Shaping answers: JSON, 204, redirects, and every error as `application/problem+json`.
+
+use std::future::Future;
+
+use lambda_http::{Body, Response, http};
+use serde::Serialize;
+
+use crate::error::AppError;
+
+/// A successful answer of a handler.
+#[derive(Debug)]
+pub enum Reply {
+    Json {
+        status: u16,
+        body: serde_json::Value,
+    },
+    NoContent,
+    /// 302 to an absolute URL (the OAuth-style callback back to the app).
+    Redirect {
+        location: String,
+    },
+}
+
+impl Reply {
+    pub fn ok<T: Serialize>(body: &T) -> Result<Reply, AppError> {
+        Reply::with_status(200, body)
+    }
+
+    pub fn created<T: Serialize>(body: &T) -> Result<Reply, AppError> {
+        Reply::with_status(201, body)
+    }
+
+    fn with_status<T: Serialize>(status: u16, body: &T) -> Result<Reply, AppError> {
+        let body = serde_json::to_value(body)
+            .map_err(|e| AppError::Internal(format!("serialising response: {e}")))?;
+        Ok(Reply::Json { status, body })
+    }
+}
+
+/// Runs a handler's work and turns its result into the HTTP answer. Errors are logged here
+/// (server faults at error level with their internal detail; client faults at info) and
+/// answered as problem details; a handler never returns `Err` to the runtime for them.
+pub async fn respond<F>(work: F) -> Result<Response<Body>, lambda_http::Error>
+where
+    F: Future<Output = Result<Reply, AppError>>,
+{
+    Ok(match work.await {
+        Ok(reply) => render(reply)?,
+        Err(err) => render_error(&err)?,
+    })
+}
+
+fn render(reply: Reply) -> Result<Response<Body>, http::Error> {
+    match reply {
+        Reply::Json { status, body } => Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(Body::Text(body.to_string())),
+        Reply::NoContent => Response::builder().status(204).body(Body::Empty),
+        Reply::Redirect { location } => Response::builder()
+            .status(302)
+            .header("location", location)
+            .header("cache-control", "no-store")
+            .body(Body::Empty),
+    }
+}
+
+/// The problem response for an error (public so routes that never fail with JSON, like the
+/// callback, can still reuse the one mapping in tests).
+pub fn render_error(err: &AppError) -> Result<Response<Body>, http::Error> {
+    let problem = err.problem();
+    if problem.status >= 500 {
+        tracing::error!(status = problem.status, error = %err, internal = ?internal_detail(err), "request failed");
+    } else {
+        tracing::info!(status = problem.status, error = %err, "request refused");
+    }
+    let mut builder = Response::builder()
+        .status(problem.status)
+        .header("content-type", "application/problem+json");
+    if let Some(secs) = err.retry_after() {
+        builder = builder.header("retry-after", secs.to_string());
+    }
+    let body = serde_json::to_string(&problem).unwrap_or_else(|_| "{}".to_string());
+    builder.body(Body::Text(body))
+}
+
+fn internal_detail(err: &AppError) -> Option<&str> {
+    match err {
+        AppError::Internal(d) | AppError::Upstream(d) => Some(d),
+        _ => None,
+    }
+}

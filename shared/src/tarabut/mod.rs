@@ -1,0 +1,11 @@
+//! Typed Tarabut client (reqwest + rustls): every call bounded by the caller's deadline,
+//! retried with full-jitter backoff on 429/5xx/timeouts, `Retry-After` honoured.
+
+mod client;
+mod error;
+pub mod retry;
+pub mod types;
+
+pub use client::TarabutClient;
+pub use error::TarabutError;
+pub use types::*;
