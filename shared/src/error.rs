@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::store::StoreError;
 use crate::tarabut::TarabutError;
-use crate::token::TokenError;
+use crate::token::{CallError, TokenError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -126,6 +126,15 @@ impl From<TokenError> for AppError {
             TokenError::Unavailable { retry_after } => AppError::Unavailable { retry_after },
             TokenError::Store(s) => AppError::from(s),
             TokenError::Mint(t) => AppError::from(t),
+        }
+    }
+}
+
+impl From<CallError> for AppError {
+    fn from(e: CallError) -> Self {
+        match e {
+            CallError::Token(t) => AppError::from(t),
+            CallError::Tarabut(t) => AppError::from(t),
         }
     }
 }

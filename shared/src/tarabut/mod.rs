@@ -6,6 +6,6 @@ mod error;
 pub mod retry;
 pub mod types;
 
-pub use client::TarabutClient;
+pub use client::{Revoked, TarabutClient};
 pub use error::TarabutError;
 pub use types::*;

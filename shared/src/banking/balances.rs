@@ -1,0 +1,155 @@
+//! Balance snapshots: `USER#<user>#BAL` / `<accountId>#<epoch ms>`, one per account per sync
+//! or live refresh: extra anchors for the balance history.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::identity::UserId;
+use crate::money::{Currency, Money, MoneyError};
+use crate::store::{Item, ItemExt, Key, Query, SortKey, StoreError, Table, Write};
+use crate::tarabut;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BalanceSnapshot {
+    pub user: UserId,
+    pub connection_id: String,
+    pub account_id: String,
+    /// Signed from the holder's view: a card owing money is negative.
+    pub amount: Money,
+    /// Tarabut's balance type (`InterimBooked`, `ClosingAvailable`, …).
+    pub balance_type: String,
+    /// The balance's own time (its `dateTime`, else when it was fetched), epoch ms.
+    pub at: i64,
+    /// `sync` (cached balances) or `live` (`/balances/refresh`).
+    pub source: String,
+}
+
+pub fn partition(user: &UserId) -> String {
+    format!("USER#{}#BAL", user.as_str())
+}
+
+/// Preference order: booked balances match booked-only transaction flows (insights §8).
+const PREFERENCE: [&str; 6] = [
+    "InterimBooked",
+    "ClosingBooked",
+    "Expected",
+    "InterimAvailable",
+    "ClosingAvailable",
+    "OpeningBooked",
+];
+
+/// The best balance of a Tarabut balances list, signed by its indicator.
+pub fn pick_balance(
+    balances: &[tarabut::Balance],
+) -> Result<Option<(Money, String, Option<i64>)>, MoneyError> {
+    let rank = |b: &tarabut::Balance| {
+        PREFERENCE
+            .iter()
+            .position(|p| p.eq_ignore_ascii_case(&b.kind))
+            .unwrap_or(PREFERENCE.len())
+    };
+    let Some(best) = balances.iter().min_by_key(|b| rank(b)) else {
+        return Ok(None);
+    };
+    let currency = Currency::from_code(best.amount.currency.trim())?;
+    // BOBF: zero counts as Credit; a missing indicator is Credit.
+    let parsed = Money::parse_unsigned(&best.amount.value, currency)?;
+    let debit = best
+        .credit_debit_indicator
+        .as_deref()
+        .is_some_and(|i| i.eq_ignore_ascii_case("debit"));
+    let money = if debit {
+        parsed.money.checked_neg()?
+    } else {
+        parsed.money
+    };
+    Ok(Some((
+        money,
+        best.kind.clone(),
+        best.date_time.map(|d| d.timestamp_millis()),
+    )))
+}
+
+impl BalanceSnapshot {
+    fn key(&self) -> Key {
+        Key::new(
+            partition(&self.user),
+            format!("{}#{:013}", self.account_id, self.at.max(0)),
+        )
+    }
+
+    fn to_item(&self) -> Item {
+        let mut item = self.key().item();
+        item.set_s("connection_id", &self.connection_id);
+        item.set_s("account_id", &self.account_id);
+        item.set_n("amount_minor", self.amount.minor());
+        item.set_s("currency", self.amount.currency().code());
+        item.set_s("balance_type", &self.balance_type);
+        item.set_n("at", self.at);
+        item.set_s("source", &self.source);
+        item
+    }
+
+    fn from_item(user: &UserId, item: &Item) -> Result<BalanceSnapshot, StoreError> {
+        let currency = Currency::from_code(item.s("currency")?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(BalanceSnapshot {
+            user: user.clone(),
+            connection_id: item.s("connection_id")?.to_string(),
+            account_id: item.s("account_id")?.to_string(),
+            amount: Money::from_minor(item.n("amount_minor")?, currency),
+            balance_type: item.s("balance_type")?.to_string(),
+            at: item.n("at")?,
+            source: item.s("source")?.to_string(),
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct BalanceRepo {
+    table: Arc<dyn Table>,
+}
+
+impl BalanceRepo {
+    pub fn new(table: Arc<dyn Table>) -> BalanceRepo {
+        BalanceRepo { table }
+    }
+
+    pub async fn put_all(&self, snapshots: &[BalanceSnapshot]) -> Result<(), StoreError> {
+        // Two readings of one account at the same millisecond are one snapshot.
+        let mut seen = HashSet::new();
+        let writes = snapshots
+            .iter()
+            .filter(|s| seen.insert(s.key()))
+            .map(|s| Write::Put(s.to_item()))
+            .collect();
+        self.table.batch_write(writes).await
+    }
+
+    pub async fn list(&self, user: &UserId) -> Result<Vec<BalanceSnapshot>, StoreError> {
+        self.table
+            .query(&Query::partition(partition(user)))
+            .await?
+            .iter()
+            .map(|i| BalanceSnapshot::from_item(user, i))
+            .collect()
+    }
+
+    pub async fn delete_for_accounts(
+        &self,
+        user: &UserId,
+        account_ids: &HashSet<String>,
+    ) -> Result<usize, StoreError> {
+        let mut writes = Vec::new();
+        for account_id in account_ids {
+            let q = Query::partition(partition(user))
+                .sort(SortKey::BeginsWith(format!("{account_id}#")));
+            for item in self.table.query(&q).await? {
+                writes.push(Write::Delete(Key::of(&item)?));
+            }
+        }
+        let n = writes.len();
+        self.table.batch_write(writes).await?;
+        Ok(n)
+    }
+}

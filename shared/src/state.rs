@@ -1,0 +1,67 @@
+//! What a function builds once per cold start and shares across invocations.
+
+use std::sync::Arc;
+
+use crate::banking::{AccountRepo, BalanceRepo, ConnectionRepo, IntentRepo, TransactionRepo};
+use crate::config::{Config, ConfigError};
+use crate::store::{DynamoTable, Table};
+use crate::tarabut::{TarabutClient, TarabutError};
+use crate::token::TokenManager;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("building the Tarabut client: {0}")]
+    Tarabut(#[from] TarabutError),
+}
+
+pub struct AppState {
+    pub config: Config,
+    pub table: Arc<dyn Table>,
+    pub tokens: TokenManager,
+    pub connections: ConnectionRepo,
+    pub intents: IntentRepo,
+    pub accounts: AccountRepo,
+    pub transactions: TransactionRepo,
+    pub balances: BalanceRepo,
+}
+
+impl AppState {
+    /// Configuration from the environment and a DynamoDB table (the SDK honours
+    /// `AWS_ENDPOINT_URL_DYNAMODB` for a local DynamoDB). A bad variable fails here, naming it.
+    pub async fn from_env() -> Result<AppState, InitError> {
+        let config = Config::from_env()?;
+        let table = DynamoTable::from_env(config.table_name.clone()).await;
+        AppState::new(config, Arc::new(table))
+    }
+
+    /// [`AppState::from_env`] for a function's `main`: a failure is logged (naming the bad
+    /// variable) before it ends the init.
+    pub async fn init() -> Result<AppState, InitError> {
+        AppState::from_env()
+            .await
+            .inspect_err(|e| tracing::error!(error = %e, "init failed"))
+    }
+
+    pub fn new(config: Config, table: Arc<dyn Table>) -> Result<AppState, InitError> {
+        let tarabut = TarabutClient::new(&config.tarabut)?;
+        let owner = std::env::var("AWS_LAMBDA_LOG_STREAM_NAME")
+            .unwrap_or_else(|_| format!("pid-{}", std::process::id()));
+        let tokens = TokenManager::new(table.clone(), tarabut, &config.token, owner);
+        Ok(AppState {
+            connections: ConnectionRepo::new(table.clone()),
+            intents: IntentRepo::new(table.clone()),
+            accounts: AccountRepo::new(table.clone()),
+            transactions: TransactionRepo::new(table.clone()),
+            balances: BalanceRepo::new(table.clone()),
+            tokens,
+            table,
+            config,
+        })
+    }
+
+    pub fn tarabut(&self) -> &TarabutClient {
+        self.tokens.tarabut()
+    }
+}

@@ -1,0 +1,385 @@
+//! Syncing one connection: accounts (when asked or unknown), then per account incremental
+//! transactions (every page, from the last booking date minus an overlap) and balances.
+
+use std::collections::HashMap;
+
+use chrono::{Duration as Days, Utc};
+use serde::Serialize;
+
+use crate::AppState;
+use crate::banking::balances::pick_balance;
+use crate::banking::transactions::ordinals;
+use crate::banking::{
+    AccountRecord, BalanceSnapshot, Connection, ConnectionStatus, StoredTransaction, iso_ms,
+};
+use crate::deadline::Deadline;
+use crate::error::AppError;
+use crate::identity::UserId;
+use crate::money::Currency;
+use crate::store::StoreError;
+use crate::tarabut::{self, TarabutError};
+use crate::token::{CallError, now_ms};
+
+/// Re-read this many days before the last booking date: banks back-date late postings.
+const OVERLAP_DAYS: i64 = 3;
+/// History fetched on a connection's first sync (Tarabut keeps about a year).
+const FIRST_SYNC_DAYS: i64 = 365;
+/// Next scheduled sync after a good one, and after a failed one.
+pub const SYNC_INTERVAL_MS: i64 = 12 * 3_600_000;
+pub const RETRY_INTERVAL_MS: i64 = 30 * 60_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Transactions and cached balances of the accounts already known.
+    Transactions,
+    /// The account list first (picking up new accounts), then as `Transactions`.
+    Full,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncSummary {
+    pub connection_id: String,
+    pub status: &'static str,
+    pub accounts: usize,
+    pub new_transactions: usize,
+    /// Rows Tarabut sent that could not be read (unknown currency, bad amount): logged.
+    pub skipped_transactions: usize,
+    pub synced_at: String,
+}
+
+/// What a sync found.
+#[derive(Debug)]
+pub enum SyncOutcome {
+    Synced(SyncSummary),
+    /// The consent is revoked or expired: the connection is now `reauth_required`.
+    ReauthRequired {
+        connection_id: String,
+    },
+}
+
+/// Loads one of the caller's connections; unknown, foreign, malformed or deleted ids are all
+/// the same 404.
+pub async fn load_connection(
+    state: &AppState,
+    user: &UserId,
+    connection_id: &str,
+) -> Result<Connection, AppError> {
+    if !valid_id(connection_id) {
+        return Err(AppError::NotFound("connection"));
+    }
+    match state.connections.get(user, connection_id).await? {
+        Some(c) if c.deleted_at.is_none() => Ok(c),
+        _ => Err(AppError::NotFound("connection")),
+    }
+}
+
+/// Ids we issue are UUIDs; anything far off is not one of ours.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Syncs an active connection. A revoked or expired consent (403 from Tarabut, or the account
+/// list saying so) turns it `reauth_required`.
+pub async fn sync_connection(
+    state: &AppState,
+    mut conn: Connection,
+    scope: Scope,
+    deadline: Deadline,
+) -> Result<SyncOutcome, AppError> {
+    match conn.status {
+        ConnectionStatus::Active => {}
+        ConnectionStatus::Pending => {
+            return Err(AppError::Conflict(
+                "the connection is not linked yet".into(),
+            ));
+        }
+        ConnectionStatus::ReauthRequired => {
+            return Ok(SyncOutcome::ReauthRequired {
+                connection_id: conn.connection_id,
+            });
+        }
+        ConnectionStatus::Revoked => return Err(AppError::NotFound("connection")),
+    }
+    match run(state, &conn, scope, deadline).await {
+        Ok(summary) => {
+            conn.last_sync_at = Some(now_ms());
+            conn.last_sync_status = Some("ok".into());
+            conn.next_sync_at = Some(now_ms() + SYNC_INTERVAL_MS);
+            conn.updated_at = now_ms();
+            save(state, &conn).await?;
+            Ok(SyncOutcome::Synced(summary))
+        }
+        Err(SyncFailure::ConsentGone) => {
+            tracing::info!(connection = %conn.connection_id, "consent revoked or expired: reauth required");
+            conn.status = ConnectionStatus::ReauthRequired;
+            conn.last_sync_status = Some("reauth_required".into());
+            conn.next_sync_at = None;
+            conn.updated_at = now_ms();
+            save(state, &conn).await?;
+            Ok(SyncOutcome::ReauthRequired {
+                connection_id: conn.connection_id,
+            })
+        }
+        Err(SyncFailure::Other(e)) => {
+            conn.last_sync_status = Some("failed".into());
+            conn.next_sync_at = Some(now_ms() + RETRY_INTERVAL_MS);
+            conn.updated_at = now_ms();
+            if let Err(save_err) = save(state, &conn).await {
+                tracing::warn!(error = %save_err, "could not record the failed sync");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Saves unless the user deleted the connection meanwhile (then the sync's result is moot).
+async fn save(state: &AppState, conn: &Connection) -> Result<(), AppError> {
+    match state.connections.save(conn).await {
+        Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+enum SyncFailure {
+    ConsentGone,
+    Other(AppError),
+}
+
+impl From<AppError> for SyncFailure {
+    fn from(e: AppError) -> Self {
+        SyncFailure::Other(e)
+    }
+}
+
+impl From<StoreError> for SyncFailure {
+    fn from(e: StoreError) -> Self {
+        SyncFailure::Other(e.into())
+    }
+}
+
+impl From<CallError> for SyncFailure {
+    fn from(e: CallError) -> Self {
+        match e {
+            CallError::Tarabut(TarabutError::Forbidden) => SyncFailure::ConsentGone,
+            other => SyncFailure::Other(other.into()),
+        }
+    }
+}
+
+async fn run(
+    state: &AppState,
+    conn: &Connection,
+    scope: Scope,
+    deadline: Deadline,
+) -> Result<SyncSummary, SyncFailure> {
+    let user = &conn.user;
+    let mut accounts = state
+        .accounts
+        .list_for_connection(user, &conn.connection_id)
+        .await?;
+    if scope == Scope::Full || accounts.is_empty() {
+        accounts = refresh_accounts(state, conn, accounts, deadline).await?;
+    }
+    let mut new_transactions = 0;
+    let mut skipped = 0;
+    let mut snapshots = Vec::new();
+    for account in &mut accounts {
+        let (new, bad) = sync_transactions(state, conn, account, deadline).await?;
+        new_transactions += new;
+        skipped += bad;
+        let balances = state
+            .tokens
+            .call(user, deadline, |token| {
+                let id = account.account_id.clone();
+                async move { state.tarabut().balances(&token, &id, false, deadline).await }
+            })
+            .await?;
+        if let Some(snapshot) = record_balance(account, &balances.balances, "sync") {
+            snapshots.push(snapshot);
+        }
+    }
+    state.accounts.put_all(&accounts).await?;
+    state.balances.put_all(&snapshots).await?;
+    Ok(SyncSummary {
+        connection_id: conn.connection_id.clone(),
+        status: "active",
+        accounts: accounts.len(),
+        new_transactions,
+        skipped_transactions: skipped,
+        synced_at: iso_ms(now_ms()),
+    })
+}
+
+/// Reads the account list, keeps the accounts of this connection's consent (new ones too),
+/// and fails with `ConsentGone` when Tarabut reports the consent revoked or expired.
+async fn refresh_accounts(
+    state: &AppState,
+    conn: &Connection,
+    known: Vec<AccountRecord>,
+    deadline: Deadline,
+) -> Result<Vec<AccountRecord>, SyncFailure> {
+    let consent_id = conn.consent_id.as_deref().unwrap_or_default();
+    let listed = state
+        .tokens
+        .call(&conn.user, deadline, |token| async move {
+            state.tarabut().accounts(&token, deadline).await
+        })
+        .await?;
+    let now = now_ms();
+    let mut consent_seen = false;
+    let mut consent_gone = false;
+    let mut known: HashMap<String, AccountRecord> = known
+        .into_iter()
+        .map(|a| (a.account_id.clone(), a))
+        .collect();
+    let mut out = Vec::new();
+    for account in &listed {
+        let Some(consent) = account.consents.iter().find(|c| c.id == consent_id) else {
+            continue;
+        };
+        consent_seen = true;
+        let status_ok = consent.status.as_deref().is_none_or(|s| {
+            s.eq_ignore_ascii_case("active") || s.eq_ignore_ascii_case("authorised")
+        });
+        let expired = consent
+            .expiry_date
+            .is_some_and(|e| e.timestamp_millis() <= now);
+        if !status_ok || expired {
+            consent_gone = true;
+            continue;
+        }
+        match account_record(conn, account, known.remove(&account.account_id), now) {
+            Some(record) => out.push(record),
+            None => {
+                tracing::warn!(account = %account.account_id, "account without a known currency skipped")
+            }
+        }
+    }
+    // Accounts of an active connection vanishing from the list means the consent went away.
+    if consent_gone || (!consent_seen && !known.is_empty()) {
+        return Err(SyncFailure::ConsentGone);
+    }
+    Ok(out)
+}
+
+/// Maps a Tarabut account onto our record, keeping what we learnt before (last booking
+/// date, latest balance).
+pub(crate) fn account_record(
+    conn: &Connection,
+    account: &tarabut::Account,
+    previous: Option<AccountRecord>,
+    now: i64,
+) -> Option<AccountRecord> {
+    let currency = Currency::from_code(account.currency_code()?.trim()).ok()?;
+    let previous = previous.filter(|p| p.currency == currency);
+    Some(AccountRecord {
+        user: conn.user.clone(),
+        connection_id: conn.connection_id.clone(),
+        account_id: account.account_id.clone(),
+        provider_id: account
+            .provider_id
+            .clone()
+            .or_else(|| conn.provider_id.clone()),
+        currency,
+        product_type: account.account_product_type.clone(),
+        description: account.account_description.clone(),
+        holder_name: account.account_holder_name.clone(),
+        iban: account.iban().map(str::to_string),
+        last_booking_date: previous.as_ref().and_then(|p| p.last_booking_date),
+        balance: previous.as_ref().and_then(|p| p.balance),
+        balance_type: previous.as_ref().and_then(|p| p.balance_type.clone()),
+        balance_at: previous.as_ref().and_then(|p| p.balance_at),
+        updated_at: now,
+    })
+}
+
+/// Fetches every page since the last booking date (minus the overlap) and stores what is new
+/// or changed. Returns (new, skipped).
+async fn sync_transactions(
+    state: &AppState,
+    conn: &Connection,
+    account: &mut AccountRecord,
+    deadline: Deadline,
+) -> Result<(usize, usize), SyncFailure> {
+    let today = Utc::now().date_naive();
+    let from_date = match account.last_booking_date {
+        Some(last) => last - Days::days(OVERLAP_DAYS),
+        None => today - Days::days(FIRST_SYNC_DAYS),
+    };
+    let from = from_date.and_hms_opt(0, 0, 0).map(|d| d.and_utc());
+    let fetched = state
+        .tokens
+        .call(&conn.user, deadline, |token| {
+            let id = account.account_id.clone();
+            async move {
+                state
+                    .tarabut()
+                    .transactions(&token, &id, from, None, deadline)
+                    .await
+            }
+        })
+        .await?;
+    let mut incoming = Vec::with_capacity(fetched.len());
+    let mut skipped = 0;
+    for (t, ordinal) in fetched.iter().zip(ordinals(&fetched)) {
+        match StoredTransaction::from_tarabut(
+            &conn.user,
+            &conn.connection_id,
+            &account.account_id,
+            t,
+            ordinal,
+        ) {
+            Ok(s) => incoming.push(s),
+            Err(e) => {
+                skipped += 1;
+                tracing::warn!(account = %account.account_id, error = %e, "transaction skipped");
+            }
+        }
+    }
+    let latest = incoming.iter().map(StoredTransaction::booking_date).max();
+    let to_date = latest.unwrap_or(today).max(today) + Days::days(1);
+    let existing: Vec<StoredTransaction> = state
+        .transactions
+        .range(&conn.user, from_date, to_date)
+        .await?
+        .into_iter()
+        .filter(|t| t.account_id == account.account_id)
+        .collect();
+    let new = state.transactions.upsert(incoming, &existing).await?;
+    account.last_booking_date = account.last_booking_date.max(latest);
+    Ok((new, skipped))
+}
+
+/// Updates the account's latest balance and returns the snapshot to store.
+pub(crate) fn record_balance(
+    account: &mut AccountRecord,
+    balances: &[tarabut::Balance],
+    source: &str,
+) -> Option<BalanceSnapshot> {
+    let (amount, kind, at) = match pick_balance(balances) {
+        Ok(Some(b)) => b,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::warn!(account = %account.account_id, error = %e, "unreadable balance skipped");
+            return None;
+        }
+    };
+    let at = at.unwrap_or_else(now_ms);
+    account.balance = Some(amount);
+    account.balance_type = Some(kind.clone());
+    account.balance_at = Some(at);
+    Some(BalanceSnapshot {
+        user: account.user.clone(),
+        connection_id: account.connection_id.clone(),
+        account_id: account.account_id.clone(),
+        amount,
+        balance_type: kind,
+        at,
+        source: source.to_string(),
+    })
+}

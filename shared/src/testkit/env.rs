@@ -1,0 +1,164 @@
+//! The app state wired to a fresh table on the local DynamoDB and an in-process sandbox.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tarabut_sandbox::RunningSandbox;
+
+use super::sandbox::{SandboxControl, TEST_REDIRECT_URL, start_sandbox};
+use crate::AppState;
+use crate::config::Config;
+use crate::deadline::Deadline;
+use crate::identity::UserId;
+use crate::store::{DynamoTable, Item, Value, create_table};
+use crate::sync::link::{self, CallbackQuery, ConnectRequest};
+
+/// A new, empty table with a unique name on the DynamoDB API at `AWS_ENDPOINT_URL_DYNAMODB`
+/// (dynalite, started by `make test`). Without that endpoint the test fails loudly: tests
+/// never skip because a service is missing, and never touch a real AWS account.
+pub async fn dynamo_table() -> DynamoTable {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default();
+    assert!(
+        endpoint.starts_with("http://127.0.0.1") || endpoint.starts_with("http://localhost"),
+        "AWS_ENDPOINT_URL_DYNAMODB must point at a local DynamoDB (got {endpoint:?}); \
+         run the tests with `make test` (scripts/with-dynalite.sh)"
+    );
+    let name = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let table = DynamoTable::from_env(name.clone()).await;
+    create_table(table.client(), &name)
+        .await
+        .unwrap_or_else(|e| panic!("creating table {name}: {e}"));
+    table
+}
+
+/// The configuration a function would read, pointing at the sandbox; `overrides` replace or
+/// add variables (e.g. `("TOKEN_LEASE_SECS", "2")`).
+pub fn test_config(table_name: &str, sandbox_base: &str, overrides: &[(&str, &str)]) -> Config {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("TABLE_NAME".into(), table_name.into()),
+        ("TARABUT_BASE_URL".into(), sandbox_base.into()),
+        (
+            "TARABUT_TOKEN_URL".into(),
+            format!("{sandbox_base}/oauth/token"),
+        ),
+        ("TARABUT_CLIENT_ID".into(), "sandbox-client".into()),
+        ("TARABUT_CLIENT_SECRET".into(), "sandbox-secret".into()),
+        ("TARABUT_REDIRECT_URL".into(), TEST_REDIRECT_URL.into()),
+        (
+            "APP_REDIRECT_URL".into(),
+            "https://app.example.test/linked".into(),
+        ),
+    ]);
+    for (k, v) in overrides {
+        vars.insert((*k).into(), (*v).into());
+    }
+    Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration")
+}
+
+/// Every item of the table (a Scan: tests only; the app never scans), sorted by key.
+pub async fn dump(table: &DynamoTable) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = table
+            .client()
+            .scan()
+            .table_name(table.table_name())
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .expect("scan");
+        for raw in out.items.unwrap_or_default() {
+            let item: Item = raw
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        aws_sdk_dynamodb::types::AttributeValue::S(s) => Value::S(s),
+                        aws_sdk_dynamodb::types::AttributeValue::N(n) => {
+                            Value::N(n.parse().expect("integer"))
+                        }
+                        aws_sdk_dynamodb::types::AttributeValue::Bool(b) => Value::Bool(b),
+                        other => panic!("unexpected attribute {other:?}"),
+                    };
+                    (k, v)
+                })
+                .collect();
+            items.push(item);
+        }
+        match out.last_evaluated_key {
+            Some(k) if !k.is_empty() => start = Some(k),
+            _ => break,
+        }
+    }
+    items.sort_by(|a, b| (a.get("pk"), a.get("sk")).cmp(&(b.get("pk"), b.get("sk"))));
+    items
+}
+
+pub struct TestEnv {
+    pub sandbox: RunningSandbox,
+    pub control: SandboxControl,
+    pub table: Arc<DynamoTable>,
+    pub state: Arc<AppState>,
+}
+
+impl TestEnv {
+    pub async fn start() -> TestEnv {
+        TestEnv::with_overrides(&[]).await
+    }
+
+    pub async fn with_overrides(overrides: &[(&str, &str)]) -> TestEnv {
+        let (sandbox, control) = start_sandbox().await;
+        let table = Arc::new(dynamo_table().await);
+        let config = test_config(table.table_name(), sandbox.base_url(), overrides);
+        let state = Arc::new(AppState::new(config, table.clone()).expect("app state"));
+        TestEnv {
+            sandbox,
+            control,
+            table,
+            state,
+        }
+    }
+
+    pub async fn dump(&self) -> Vec<Item> {
+        dump(&self.table).await
+    }
+
+    /// Links a bank for `user` the way a browser would: connect, approve on the sandbox's
+    /// connect page, then the callback. Returns the connection id.
+    pub async fn link(&self, user: &UserId, provider: &str) -> String {
+        let deadline = Deadline::after(std::time::Duration::from_secs(60));
+        let created = link::connect(
+            &self.state,
+            user,
+            ConnectRequest {
+                provider_id: Some(provider.to_string()),
+                ..ConnectRequest::default()
+            },
+            deadline,
+        )
+        .await
+        .expect("connect");
+        let answer = self
+            .control
+            .answer_connect(&created.connect_url, true, None)
+            .await;
+        let get = |k: &str| answer.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let location = link::callback(
+            &self.state,
+            CallbackQuery {
+                intent_id: get("intentId"),
+                status: get("status"),
+                error: get("error"),
+            },
+            deadline,
+        )
+        .await;
+        let query: HashMap<String, String> = location.query_pairs().into_owned().collect();
+        assert_eq!(
+            query.get("status").map(String::as_str),
+            Some("connected"),
+            "{location}"
+        );
+        query["connectionId"].clone()
+    }
+}

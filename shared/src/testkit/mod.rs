@@ -1,0 +1,11 @@
+//! Helpers for tests across the workspace (feature `testkit`): a fresh table on the local
+//! DynamoDB, an in-process Tarabut sandbox with its control plane, the whole app state wired
+//! to both, and API Gateway events from `events/`.
+
+mod env;
+mod events;
+mod sandbox;
+
+pub use env::{TestEnv, dump, dynamo_table, test_config};
+pub use events::{Event, workspace_root};
+pub use sandbox::{SandboxControl, start_sandbox};

@@ -1,0 +1,218 @@
+//! The token decision as a pure function over plain values: every case is a table row in a
+//! test, and the manager only carries the decisions out.
+
+use std::time::Duration;
+
+use super::record::TokenRecord;
+use crate::config::TokenSettings;
+use crate::secret::Secret;
+
+/// A token as handed to data calls: the secret, when it stops working, and which stored
+/// version it is (so a 401 invalidates exactly this version and nothing newer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    pub secret: Secret,
+    pub expires_at: i64,
+    pub version: i64,
+}
+
+/// Thresholds in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenPolicy {
+    pub refresh_buffer_ms: i64,
+    pub min_validity_ms: i64,
+    pub lease_ms: i64,
+}
+
+impl From<&TokenSettings> for TokenPolicy {
+    fn from(s: &TokenSettings) -> Self {
+        let ms = |d: Duration| d.as_millis().min(i64::MAX as u128) as i64;
+        TokenPolicy {
+            refresh_buffer_ms: ms(s.refresh_buffer),
+            min_validity_ms: ms(s.min_validity),
+            lease_ms: ms(s.lease),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Valid and outside the refresh window: use it.
+    Serve(AccessToken),
+    /// In the refresh window but still usable: try to claim the lease and refresh; if someone
+    /// else holds it, use this token without waiting.
+    RefreshAhead(AccessToken),
+    /// Expired or nearly: claim the lease (guarded by the version seen) and mint.
+    MustRefresh { seen_version: Option<i64> },
+    /// Not usable and another holder's live lease: poll until the version moves or the
+    /// lease expires (epoch ms).
+    Wait { lease_expires_at: i64 },
+    /// Not usable and minting is backing off after failures: fail for this long.
+    Fail { retry_after_ms: i64 },
+}
+
+/// Step 1: the in-process cache alone (no I/O) — a token outside the refresh window.
+pub fn serve_from_cache(now: i64, cached: Option<&AccessToken>, p: &TokenPolicy) -> bool {
+    cached.is_some_and(|t| t.expires_at - now > p.refresh_buffer_ms)
+}
+
+/// Steps 3–5 and 8 on the stored record (read consistently).
+pub fn decide(now: i64, stored: Option<&TokenRecord>, p: &TokenPolicy) -> Decision {
+    let Some(record) = stored else {
+        return Decision::MustRefresh { seen_version: None };
+    };
+    let token = match (&record.access_token, record.version) {
+        (Some(secret), Some(version)) if record.expires_at > now => Some(AccessToken {
+            secret: secret.clone(),
+            expires_at: record.expires_at,
+            version,
+        }),
+        _ => None,
+    };
+    let remaining = record.expires_at - now;
+    let usable = token.as_ref().filter(|_| remaining > p.min_validity_ms);
+
+    if let Some(t) = usable
+        && remaining > p.refresh_buffer_ms
+    {
+        return Decision::Serve(t.clone());
+    }
+    if let Some(until) = record.backoff_until.filter(|u| *u > now) {
+        // A mint failed recently: nobody retries before `until` (no stampede on a failing
+        // endpoint); a usable token is served meanwhile.
+        return match usable {
+            Some(t) => Decision::Serve(t.clone()),
+            None => Decision::Fail {
+                retry_after_ms: until - now,
+            },
+        };
+    }
+    let live_lease = record.lease.as_ref().filter(|l| l.expires_at >= now);
+    match (usable, live_lease) {
+        (Some(t), Some(_)) => Decision::Serve(t.clone()),
+        (Some(t), None) => Decision::RefreshAhead(t.clone()),
+        (None, Some(lease)) => Decision::Wait {
+            lease_expires_at: lease.expires_at,
+        },
+        (None, None) => Decision::MustRefresh {
+            seen_version: record.version,
+        },
+    }
+}
+
+/// Backoff after `failures` consecutive failed mints: 2 s, 4 s, 8 s … capped at 30 s.
+pub fn mint_backoff_ms(failures: i64) -> i64 {
+    let exp = (failures.max(1) - 1).min(5) as u32;
+    (2_000_i64 << exp).min(30_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::record::Lease;
+
+    const P: TokenPolicy = TokenPolicy {
+        refresh_buffer_ms: 300_000,
+        min_validity_ms: 30_000,
+        lease_ms: 10_000,
+    };
+    const NOW: i64 = 1_800_000_000_000;
+
+    fn record(
+        expires_in_ms: i64,
+        lease_in_ms: Option<i64>,
+        backoff_in_ms: Option<i64>,
+    ) -> TokenRecord {
+        TokenRecord {
+            access_token: Some(Secret::new("tok")),
+            expires_at: NOW + expires_in_ms,
+            version: Some(7),
+            refreshed_at: Some(NOW - 3_000_000),
+            lease: lease_in_ms.map(|ms| Lease {
+                id: "L".into(),
+                owner: "other".into(),
+                expires_at: NOW + ms,
+            }),
+            backoff_until: backoff_in_ms.map(|ms| NOW + ms),
+            mint_failures: 0,
+        }
+    }
+
+    fn token(expires_in_ms: i64) -> AccessToken {
+        AccessToken {
+            secret: Secret::new("tok"),
+            expires_at: NOW + expires_in_ms,
+            version: 7,
+        }
+    }
+
+    #[test]
+    fn decision_table() {
+        let min = 60_000;
+        #[rustfmt::skip]
+        let rows: Vec<(&str, Option<TokenRecord>, Decision)> = vec![
+            ("no item",                         None,                                             Decision::MustRefresh { seen_version: None }),
+            ("fresh",                           Some(record(60 * min, None, None)),               Decision::Serve(token(60 * min))),
+            ("exactly at buffer: refresh",      Some(record(300_000, None, None)),                Decision::RefreshAhead(token(300_000))),
+            ("in window, no lease",             Some(record(4 * min, None, None)),                Decision::RefreshAhead(token(4 * min))),
+            ("in window, live lease elsewhere", Some(record(4 * min, Some(5_000), None)),         Decision::Serve(token(4 * min))),
+            ("in window, expired lease",        Some(record(4 * min, Some(-1), None)),            Decision::RefreshAhead(token(4 * min))),
+            ("nearly expired, no lease",        Some(record(20_000, None, None)),                 Decision::MustRefresh { seen_version: Some(7) }),
+            ("exactly min validity",            Some(record(30_000, None, None)),                 Decision::MustRefresh { seen_version: Some(7) }),
+            ("expired, live lease",             Some(record(-1, Some(4_000), None)),              Decision::Wait { lease_expires_at: NOW + 4_000 }),
+            ("lease expiring this ms is live",  Some(record(-1, Some(0), None)),                  Decision::Wait { lease_expires_at: NOW }),
+            ("expired, lease gone stale",       Some(record(-1, Some(-1), None)),                 Decision::MustRefresh { seen_version: Some(7) }),
+            ("in window, backing off",          Some(record(4 * min, None, Some(2_000))),         Decision::Serve(token(4 * min))),
+            ("expired, backing off",            Some(record(-1, None, Some(2_000))),              Decision::Fail { retry_after_ms: 2_000 }),
+            ("expired, backoff over",           Some(record(-1, None, Some(-1))),                 Decision::MustRefresh { seen_version: Some(7) }),
+            ("fresh despite backoff",           Some(record(60 * min, None, Some(2_000))),        Decision::Serve(token(60 * min))),
+        ];
+        for (name, stored, expected) in rows {
+            assert_eq!(decide(NOW, stored.as_ref(), &P), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn invalidated_or_lease_only_items_must_refresh() {
+        let invalidated = TokenRecord {
+            expires_at: 0,
+            ..record(0, None, None)
+        };
+        assert_eq!(
+            decide(NOW, Some(&invalidated), &P),
+            Decision::MustRefresh {
+                seen_version: Some(7)
+            }
+        );
+        // An item created by a claim whose holder died before the first commit.
+        let lease_only = TokenRecord {
+            lease: Some(Lease {
+                id: "L".into(),
+                owner: "dead".into(),
+                expires_at: NOW - 1,
+            }),
+            ..TokenRecord::default()
+        };
+        assert_eq!(
+            decide(NOW, Some(&lease_only), &P),
+            Decision::MustRefresh { seen_version: None }
+        );
+    }
+
+    #[test]
+    fn cache_serves_only_outside_the_window() {
+        assert!(serve_from_cache(NOW, Some(&token(300_001)), &P));
+        assert!(!serve_from_cache(NOW, Some(&token(300_000)), &P));
+        assert!(!serve_from_cache(NOW, None, &P));
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let got: Vec<i64> = (1..=8).map(mint_backoff_ms).collect();
+        assert_eq!(
+            got,
+            [2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000, 30_000]
+        );
+        assert_eq!(mint_backoff_ms(0), 2_000);
+    }
+}

@@ -1,0 +1,55 @@
+//! The token item: `pk = USER#<user>`, `sk = TOKEN#tarabut`.
+
+use crate::identity::UserId;
+use crate::secret::Secret;
+use crate::store::{Item, ItemExt, Key, StoreError};
+
+pub const SK: &str = "TOKEN#tarabut";
+
+pub fn key(user: &UserId) -> Key {
+    Key::new(format!("USER#{}", user.as_str()), SK)
+}
+
+/// A refresh lease: who is minting, until when it is theirs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub id: String,
+    pub owner: String,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TokenRecord {
+    pub access_token: Option<Secret>,
+    /// Epoch ms; 0 after an invalidation (a 401).
+    pub expires_at: i64,
+    /// +1 per committed token; absent until the first commit.
+    pub version: Option<i64>,
+    pub refreshed_at: Option<i64>,
+    pub lease: Option<Lease>,
+    /// After a failed mint nobody claims again before this (epoch ms).
+    pub backoff_until: Option<i64>,
+    pub mint_failures: i64,
+}
+
+impl TokenRecord {
+    pub fn from_item(item: &Item) -> Result<TokenRecord, StoreError> {
+        let lease = match item.opt_s("lease_id")? {
+            Some(id) => Some(Lease {
+                id: id.to_string(),
+                owner: item.opt_s("lease_owner")?.unwrap_or_default().to_string(),
+                expires_at: item.opt_n("lease_expires_at")?.unwrap_or(0),
+            }),
+            None => None,
+        };
+        Ok(TokenRecord {
+            access_token: item.opt_s("access_token")?.map(Secret::new),
+            expires_at: item.opt_n("expires_at")?.unwrap_or(0),
+            version: item.opt_n("version")?,
+            refreshed_at: item.opt_n("refreshed_at")?,
+            lease,
+            backoff_until: item.opt_n("backoff_until")?,
+            mint_failures: item.opt_n("mint_failures")?.unwrap_or(0),
+        })
+    }
+}

@@ -1,0 +1,451 @@
+//! The token manager against dynalite and the sandbox. Each `TokenManager` has its own cache
+//! and its own HTTP client: one manager = one Lambda environment.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_join::join_all;
+use serde_json::json;
+use shared::deadline::Deadline;
+use shared::identity::UserId;
+use shared::secret::Secret;
+use shared::store::{DynamoTable, Table};
+use shared::tarabut::TarabutClient;
+use shared::testkit::{SandboxControl, TestEnv};
+use shared::token::{Lease, TokenError, TokenManager, TokenRepo, now_ms};
+
+/// Tiny local join_all: the tests need no extra crate for it.
+mod futures_join {
+    pub async fn join_all<F: std::future::Future + Send + 'static>(
+        futures: Vec<F>,
+    ) -> Vec<F::Output>
+    where
+        F::Output: Send + 'static,
+    {
+        let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+        let mut out = Vec::with_capacity(handles.len());
+        for h in handles {
+            out.push(h.await.expect("task"));
+        }
+        out
+    }
+}
+
+fn managers(env: &TestEnv, n: usize) -> Vec<Arc<TokenManager>> {
+    (0..n)
+        .map(|i| {
+            let tarabut = TarabutClient::new(&env.state.config.tarabut).unwrap();
+            Arc::new(TokenManager::new(
+                env.table.clone() as Arc<dyn Table>,
+                tarabut,
+                &env.state.config.token,
+                format!("env-{i}"),
+            ))
+        })
+        .collect()
+}
+
+fn deadline(secs: u64) -> Deadline {
+    Deadline::after(Duration::from_secs(secs))
+}
+
+async fn mints(control: &SandboxControl, user: &UserId) -> u64 {
+    control.mints(user.customer_user_id().as_str()).await
+}
+
+/// Stores a token that Tarabut never issued, expired `ago_ms` ago, as version 1.
+async fn store_expired(table: Arc<DynamoTable>, user: &UserId, ago_ms: i64) {
+    let repo = TokenRepo::new(table);
+    let now = now_ms();
+    let lease = Lease {
+        id: "seed".into(),
+        owner: "test".into(),
+        expires_at: now + 10_000,
+    };
+    assert!(repo.claim(user, &lease, None, now).await.unwrap());
+    assert!(
+        repo.commit(user, "seed", &Secret::new("expired"), now - ago_ms, now)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn sixty_four_environments_refresh_ahead_with_one_mint() {
+    let env = TestEnv::start().await;
+    let user = UserId::parse("window-user").unwrap();
+    // Tokens of 120 s land inside the 300 s refresh window as soon as they are minted.
+    env.control.set_token_lifetime(120).await;
+    let first = managers(&env, 1)[0]
+        .access_token(&user, deadline(10))
+        .await
+        .unwrap();
+    assert_eq!(mints(&env.control, &user).await, 1);
+    env.control.set_token_lifetime(3600).await;
+
+    let all = managers(&env, 64);
+    let results = join_all(
+        all.iter()
+            .map(|m| {
+                let (m, user) = (m.clone(), user.clone());
+                async move { m.access_token(&user, deadline(20)).await }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        mints(&env.control, &user).await,
+        2,
+        "exactly one refresh for 64 callers"
+    );
+    let now = now_ms();
+    for r in results {
+        let t = r.expect("every caller gets a token");
+        assert!(t.expires_at > now + 30_000, "valid token");
+        // Either the refreshed token or, refresh-ahead, the still-valid current one.
+        assert!(t.version == first.version || t.version == first.version + 1);
+    }
+    let stored = TokenRepo::new(env.table.clone())
+        .load(&user)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, Some(2));
+    assert!(stored.lease.is_none(), "lease released by the commit");
+}
+
+#[tokio::test]
+async fn sixty_four_environments_past_expiry_one_mint_all_wait_for_it() {
+    let env = TestEnv::start().await;
+    let user = UserId::parse("expired-user").unwrap();
+    store_expired(env.table.clone(), &user, 1_000).await;
+    let all = managers(&env, 64);
+    let results = join_all(
+        all.iter()
+            .map(|m| {
+                let (m, user) = (m.clone(), user.clone());
+                async move { m.access_token(&user, deadline(20)).await }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(mints(&env.control, &user).await, 1);
+    let tokens: Vec<_> = results.into_iter().map(|r| r.expect("token")).collect();
+    assert!(
+        tokens.iter().all(|t| t.version == 2),
+        "everyone waited for the one new token"
+    );
+    assert!(tokens.iter().all(|t| t.secret == tokens[0].secret));
+    assert!(tokens[0].secret.expose() != "expired");
+}
+
+#[tokio::test]
+async fn failing_token_endpoint_serves_the_old_token_and_backs_off() {
+    let env = TestEnv::start().await;
+    let user = UserId::parse("failing-user").unwrap();
+    env.control.set_token_lifetime(120).await;
+    let first = managers(&env, 1)[0]
+        .access_token(&user, deadline(10))
+        .await
+        .unwrap();
+    env.control
+        .fault(json!({"endpoint": "token", "status": 503}))
+        .await;
+    env.control.reset_counters().await;
+
+    let all = managers(&env, 64);
+    let results = join_all(
+        all.iter()
+            .map(|m| {
+                let (m, user) = (m.clone(), user.clone());
+                async move { m.access_token(&user, deadline(20)).await }
+            })
+            .collect(),
+    )
+    .await;
+    for r in results {
+        assert_eq!(r.expect("old token served").secret, first.secret);
+    }
+    // One lease holder tried (with its own bounded retries); nobody else hammered.
+    let attempts = env.control.calls("token").await;
+    assert!((1..=4).contains(&attempts), "{attempts} token calls");
+    let stored = TokenRepo::new(env.table.clone())
+        .load(&user)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.backoff_until.is_some(), "backoff recorded");
+    assert_eq!(stored.mint_failures, 1);
+    assert!(stored.lease.is_none());
+
+    // During a backoff more callers make no token calls at all. (Stretched to a minute here
+    // so the check does not depend on how fast this machine runs the 64 callers above.)
+    let key = shared::store::Key::new(format!("USER#{}", user.as_str()), "TOKEN#tarabut");
+    env.table
+        .update(
+            &key,
+            &[shared::store::Update::set(
+                "backoff_until",
+                shared::store::Value::N(now_ms() + 60_000),
+            )],
+            None,
+        )
+        .await
+        .unwrap();
+    let again = managers(&env, 8);
+    for m in &again {
+        assert_eq!(
+            m.access_token(&user, deadline(5)).await.unwrap().secret,
+            first.secret
+        );
+    }
+    assert_eq!(env.control.calls("token").await, attempts);
+}
+
+#[tokio::test]
+async fn failing_endpoint_with_an_expired_token_is_a_typed_503() {
+    let env = TestEnv::start().await;
+    let user = UserId::parse("no-token-user").unwrap();
+    store_expired(env.table.clone(), &user, 60_000).await;
+    env.control
+        .fault(json!({"endpoint": "token", "status": 500}))
+        .await;
+    let m = &managers(&env, 1)[0];
+    match m.access_token(&user, deadline(10)).await {
+        Err(TokenError::Unavailable { retry_after }) => {
+            assert!(retry_after >= Duration::from_secs(1))
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    // The next caller is told to wait (backoff) without another token call.
+    let calls = env.control.calls("token").await;
+    assert!(matches!(
+        m.access_token(&user, deadline(10)).await,
+        Err(TokenError::Unavailable { .. })
+    ));
+    assert_eq!(env.control.calls("token").await, calls);
+}
+
+#[tokio::test]
+async fn a_stale_holders_commit_is_fenced_out() {
+    let env = TestEnv::start().await;
+    let user = UserId::parse("fenced-user").unwrap();
+    let repo = TokenRepo::new(env.table.clone());
+    let now = now_ms();
+    // Holder A claims and then stalls past its lease.
+    let stale = Lease {
+        id: "lease-A".into(),
+        owner: "A".into(),
+        expires_at: now + 200,
+    };
+    assert!(repo.claim(&user, &stale, None, now).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // B (a real manager) takes over after the lease expired and commits version 1.
+    let fresh = managers(&env, 1)[0]
+        .access_token(&user, deadline(10))
+        .await
+        .unwrap();
+    assert_eq!(fresh.version, 1);
+    // A wakes up and tries to commit its older token: rejected.
+    assert!(
+        !repo
+            .commit(
+                &user,
+                "lease-A",
+                &Secret::new("A-token"),
+                now_ms() + 3_600_000,
+                now_ms()
+            )
+            .await
+            .unwrap()
+    );
+    // A's late release cannot clear anything either.
+    assert!(
+        !repo
+            .release(&user, "lease-A", now_ms() + 5_000)
+            .await
+            .unwrap()
+    );
+    let stored = repo.load(&user).await.unwrap().unwrap();
+    assert_eq!(stored.access_token, Some(fresh.secret));
+    assert_eq!(stored.version, Some(1));
+    assert!(stored.backoff_until.is_none());
+    // A claim based on an old version also loses, lease or not.
+    let late = Lease {
+        id: "lease-C".into(),
+        owner: "C".into(),
+        expires_at: now_ms() + 10_000,
+    };
+    assert!(!repo.claim(&user, &late, None, now_ms()).await.unwrap());
+}
+
+#[tokio::test]
+async fn sixteen_callers_hit_by_401_cause_one_remint() {
+    let env = TestEnv::start().await;
+    let user = UserId::parse("revoked-token-user").unwrap();
+    env.control
+        .create_consent(user.customer_user_id().as_str(), "BLUE")
+        .await;
+    let first = managers(&env, 1)[0]
+        .access_token(&user, deadline(10))
+        .await
+        .unwrap();
+    // Every environment caches the same token...
+    let all = managers(&env, 16);
+    for m in &all {
+        assert_eq!(
+            m.access_token(&user, deadline(10)).await.unwrap().secret,
+            first.secret
+        );
+    }
+    // ...which Tarabut stops accepting.
+    env.control
+        .invalidate_tokens(user.customer_user_id().as_str())
+        .await;
+    let before = mints(&env.control, &user).await;
+    let results = join_all(
+        all.iter()
+            .map(|m| {
+                let (m, user) = (m.clone(), user.clone());
+                async move {
+                    let tarabut = m.tarabut().clone();
+                    m.call(&user, deadline(20), |token| {
+                        let tarabut = tarabut.clone();
+                        async move { tarabut.accounts(&token, deadline(10)).await }
+                    })
+                    .await
+                }
+            })
+            .collect(),
+    )
+    .await;
+    for r in results {
+        assert!(!r.expect("the call succeeds after one re-mint").is_empty());
+    }
+    assert_eq!(mints(&env.control, &user).await, before + 1);
+    let stored = TokenRepo::new(env.table.clone())
+        .load(&user)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, Some(first.version + 1));
+}
+
+#[tokio::test]
+async fn a_second_401_is_returned_not_looped() {
+    let env = TestEnv::start().await;
+    let user = UserId::parse("always-401").unwrap();
+    let m = &managers(&env, 1)[0];
+    m.access_token(&user, deadline(10)).await.unwrap();
+    env.control
+        .fault(json!({"endpoint": "accounts", "status": 401}))
+        .await;
+    let tarabut = m.tarabut().clone();
+    let r = m
+        .call(&user, deadline(10), |token| {
+            let tarabut = tarabut.clone();
+            async move { tarabut.accounts(&token, deadline(5)).await }
+        })
+        .await;
+    assert!(matches!(
+        r,
+        Err(shared::token::CallError::Tarabut(
+            shared::tarabut::TarabutError::Unauthorized
+        ))
+    ));
+    assert_eq!(
+        env.control.calls("accounts").await,
+        2,
+        "the call and one retry"
+    );
+    assert_eq!(mints(&env.control, &user).await, 2, "one re-mint");
+}
+
+#[tokio::test]
+async fn warm_path_makes_no_dynamodb_requests() {
+    let env = TestEnv::start().await;
+    let user = UserId::parse("warm-user").unwrap();
+    let m = &managers(&env, 1)[0];
+    let setup = env.table.requests().get();
+    let first = m.access_token(&user, deadline(10)).await.unwrap();
+    let requests = env.table.requests().get();
+    assert_eq!(
+        requests - setup,
+        3,
+        "the cold path reads, claims and commits"
+    );
+    for _ in 0..100 {
+        assert_eq!(m.access_token(&user, deadline(10)).await.unwrap(), first);
+    }
+    assert_eq!(
+        env.table.requests().get(),
+        requests,
+        "zero DynamoDB requests when warm"
+    );
+    assert_eq!(mints(&env.control, &user).await, 1);
+}
+
+#[tokio::test]
+async fn a_dead_holders_lease_is_taken_over_after_it_expires() {
+    let env = TestEnv::start().await;
+    let user = UserId::parse("orphan-lease").unwrap();
+    store_expired(env.table.clone(), &user, 1_000).await;
+    let repo = TokenRepo::new(env.table.clone());
+    let dead = Lease {
+        id: "dead".into(),
+        owner: "killed".into(),
+        expires_at: now_ms() + 1_500,
+    };
+    assert!(repo.claim(&user, &dead, Some(1), now_ms()).await.unwrap());
+    let t = managers(&env, 1)[0]
+        .access_token(&user, deadline(10))
+        .await
+        .unwrap();
+    assert_eq!(t.version, 2);
+    assert!(
+        now_ms() >= dead.expires_at,
+        "waited for the lease to expire"
+    );
+    assert_eq!(mints(&env.control, &user).await, 1);
+}
+
+#[tokio::test]
+async fn waiting_past_the_deadline_is_unavailable() {
+    let env = TestEnv::start().await;
+    let user = UserId::parse("impatient").unwrap();
+    store_expired(env.table.clone(), &user, 1_000).await;
+    let repo = TokenRepo::new(env.table.clone());
+    let held = Lease {
+        id: "busy".into(),
+        owner: "other".into(),
+        expires_at: now_ms() + 30_000,
+    };
+    assert!(repo.claim(&user, &held, Some(1), now_ms()).await.unwrap());
+    let r = managers(&env, 1)[0]
+        .access_token(&user, Deadline::after(Duration::from_millis(800)))
+        .await;
+    assert!(matches!(r, Err(TokenError::Unavailable { .. })), "{r:?}");
+    assert_eq!(mints(&env.control, &user).await, 0);
+}
+
+#[tokio::test]
+async fn same_process_callers_are_single_flighted() {
+    let env = TestEnv::start().await;
+    let user = UserId::parse("one-process").unwrap();
+    let m = managers(&env, 1).remove(0);
+    let setup = env.table.requests().get();
+    let results = join_all(
+        (0..32)
+            .map(|_| {
+                let (m, user) = (m.clone(), user.clone());
+                async move { m.access_token(&user, deadline(10)).await }
+            })
+            .collect(),
+    )
+    .await;
+    assert!(results.iter().all(|r| r.as_ref().unwrap().version == 1));
+    assert_eq!(mints(&env.control, &user).await, 1);
+    // One read, one claim, one commit in all: the other 31 callers waited for the flight and
+    // then found the token in the cache.
+    assert_eq!(env.table.requests().get() - setup, 3);
+}
