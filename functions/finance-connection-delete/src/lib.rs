@@ -1,0 +1,18 @@
+//! DELETE /finance/connections/{id}: revokes the consent at Tarabut, then erases the
+//! connection's data. Idempotent; another user's id is 404.
+
+use lambda_http::{Body, Error, Request, Response};
+use shared::AppState;
+use shared::error::AppError;
+use shared::http::{self, Reply, respond};
+use shared::sync::manage;
+
+pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
+    respond(async {
+        let user = http::caller(&req)?;
+        let id = http::path_param(&req, "id").ok_or(AppError::NotFound("connection"))?;
+        manage::delete(state, &user, id, http::deadline(&req)).await?;
+        Ok(Reply::NoContent)
+    })
+    .await
+}

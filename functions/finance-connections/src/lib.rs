@@ -1,0 +1,15 @@
+//! GET /finance/connections: the caller's connections with status and last sync.
+
+use lambda_http::{Body, Error, Request, Response};
+use shared::AppState;
+use shared::http::{self, Reply, respond};
+use shared::sync::manage;
+
+pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
+    respond(async {
+        let user = http::caller(&req)?;
+        let list = manage::list(state, &user).await?;
+        Reply::ok(&list)
+    })
+    .await
+}

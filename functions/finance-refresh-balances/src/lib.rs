@@ -1,0 +1,23 @@
+//! POST /finance/refresh-balances: live balances of all the caller's accounts, one snapshot
+//! per account.
+
+use lambda_http::{Body, Error, Request, Response};
+use serde::Deserialize;
+use shared::AppState;
+use shared::http::{self, Reply, respond};
+use shared::sync::manage;
+
+/// The route takes no fields; a body, if any, must be an empty JSON object.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoFields {}
+
+pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
+    respond(async {
+        let user = http::caller(&req)?;
+        let _: NoFields = http::json_body_or_default(&req)?;
+        let balances = manage::refresh_balances(state, &user, http::deadline(&req)).await?;
+        Reply::ok(&balances)
+    })
+    .await
+}
