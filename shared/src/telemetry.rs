@@ -34,6 +34,8 @@ where
         .with_target(false)
         // CloudWatch stamps every line itself.
         .without_time()
+        // Lambda and CI logs are files, not terminals.
+        .with_ansi(false)
         .with_writer(writer);
     let _ = if text {
         builder.try_init()

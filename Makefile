@@ -1,0 +1,42 @@
+# Thin wrappers: each target is one documented command. `make help` lists them.
+SHELL := /bin/bash
+CARGO ?= cargo
+FN ?=
+PROFILE ?= release
+
+.PHONY: help dev test test-rust check-template lint build bench bench-token invoke clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
+
+dev: ## run the whole API on http://127.0.0.1:3000 (embedded store, sandbox bank on :8600)
+	$(CARGO) run -p dev-server
+
+test: test-rust check-template ## every test: the workspace against dynalite + the sandbox, then the template checks
+
+test-rust: ## the workspace's tests with a fresh dynalite on a loopback port
+	scripts/with-dynalite.sh $(CARGO) test --workspace
+
+check-template: ## cfn-lint + sam validate --lint + repository consistency of template.yaml
+	scripts/check-template.sh
+
+lint: ## formatting and clippy, as CI checks them
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+build: ## release binaries of every function (host target; see README for arm64 packaging)
+	$(CARGO) build --release --workspace --bins
+
+bench: bench-token ## the benchmarks (results recorded in BENCHMARKS.md)
+
+bench-token: ## token coordination across N processes vs. per-process refresh
+	$(CARGO) build --release -p token-probe
+	scripts/with-dynalite.sh target/release/token-bench
+
+invoke: ## run a built function under the local Runtime API: make invoke FN=insights-salary
+	@test -n "$(FN)" || { echo "usage: make invoke FN=<function>"; exit 2; }
+	PROFILE=$(PROFILE) scripts/invoke.sh $(FN)
+
+clean: ## remove build output and local tool installs
+	$(CARGO) clean
+	rm -rf scripts/dynalite/node_modules .venv

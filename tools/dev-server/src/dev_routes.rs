@@ -1,0 +1,107 @@
+//! Routes that exist only on the dev server: the app page the callback redirects to, and the
+//! scheduled sync on demand.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{SecondsFormat, Utc};
+use lambda_runtime::LambdaEvent;
+use serde_json::json;
+use shared::AppState;
+use shared::sync::cron::CronSummary;
+
+use crate::gateway::{Gateway, lambda_context, message};
+
+/// The cron function's deadline per run: its `Timeout` in template.yaml (a run stops taking
+/// work 10 s before it).
+pub const CRON_BUDGET: Duration = Duration::from_secs(300);
+
+/// `GET /app/linked`: where `APP_REDIRECT_URL` points by default, so a browser walk through
+/// connect → approve → callback ends on a readable page.
+pub async fn app_linked(Query(query): Query<BTreeMap<String, String>>) -> Html<String> {
+    let field = |name: &str| query.get(name).map(String::as_str).unwrap_or("—");
+    let rows: String = ["status", "connectionId", "error"]
+        .iter()
+        .map(|name| {
+            format!(
+                "<tr><th>{name}</th><td><code>{}</code></td></tr>",
+                escape(field(name))
+            )
+        })
+        .collect();
+    Html(format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Bank link: {status}</title></head>\
+         <body><h1>Bank link: {status}</h1><table>{rows}</table>\
+         <p>This page stands in for the app (<code>APP_REDIRECT_URL</code>). Next: \
+         <code>POST /tarabut/sync</code> with <code>{{\"connectionId\": \"…\"}}</code>, then \
+         <code>GET /finance/connections</code>.</p></body></html>",
+        status = escape(field("status")),
+    ))
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `POST /_dev/cron`: one run of the scheduled sync, answered with its summary.
+pub async fn cron(State(gateway): State<Arc<Gateway>>) -> Response {
+    match run_cron(gateway.state.clone()).await {
+        Ok(summary) => (StatusCode::OK, Json(summary)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "cron run failed");
+            message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        }
+    }
+}
+
+/// Invokes the `cron-sync-banks` function with an EventBridge scheduled event, as the
+/// schedule does.
+pub async fn run_cron(state: Arc<AppState>) -> Result<CronSummary, lambda_runtime::Error> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let event = json!({
+        "version": "0",
+        "id": request_id,
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        "region": "local",
+        "resources": ["arn:aws:events:local:000000000000:rule/dev-server-cron"],
+        "detail": {}
+    });
+    let context = lambda_context("cron-sync-banks", &request_id, CRON_BUDGET);
+    cron_sync_banks::handle(state, LambdaEvent::new(event, context)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_app_page_escapes_what_it_shows() {
+        let query = BTreeMap::from([
+            ("status".to_string(), "error".to_string()),
+            ("error".to_string(), "<script>x</script>".to_string()),
+        ]);
+        let Html(page) = app_linked(Query(query)).await;
+        assert!(page.contains("Bank link: error"));
+        assert!(page.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(!page.contains("<script>"));
+    }
+}
