@@ -1,0 +1,727 @@
+#!/usr/bin/env python3
+"""What cfn-lint and `sam validate --lint` cannot see in template.yaml.
+
+The linters check that the template is valid CloudFormation/SAM. This checks that it is *our*
+template: one function per crate with the right build and binary, HTTP timeouts under API
+Gateway's limit, the JWT authorizer on every route but the Tarabut callback, the routes of
+DESIGN.md §3, least-privilege DynamoDB permissions, the table the code expects, the variables
+the code reads, and an events/<crate>.json per function.
+
+    python3 scripts/template/check_template.py [--repo DIR]
+
+Prints each failure and a closing "template: N passed, N failed" line; exits 1 on any failure.
+Needs PyYAML (installed with aws-sam-cli in the check's virtualenv).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    tomllib = None
+
+# ---------------------------------------------------------------------------------- the spec
+
+#: DESIGN.md §3: crate -> (method, path). Path parameters as API Gateway writes them.
+HTTP_ROUTES: dict[str, tuple[str, str]] = {
+    "tarabut-connect": ("POST", "/tarabut/connect"),
+    "tarabut-callback": ("GET", "/tarabut/callback"),
+    "tarabut-sync": ("POST", "/tarabut/sync"),
+    "finance-connections": ("GET", "/finance/connections"),
+    "finance-connection-delete": ("DELETE", "/finance/connections/{id}"),
+    "finance-refresh": ("POST", "/finance/refresh"),
+    "finance-refresh-balances": ("POST", "/finance/refresh-balances"),
+    "insights-spending": ("GET", "/finance/insights/spending"),
+    "insights-income": ("GET", "/finance/insights/income"),
+    "insights-salary": ("GET", "/finance/insights/salary"),
+    "insights-balance-history": ("GET", "/finance/insights/balance-history"),
+}
+#: Run by the EventBridge schedule, not by the API.
+SCHEDULED = {"cron-sync-banks"}
+#: The one route without the JWT authorizer: Tarabut's browser redirect carries no token.
+UNAUTHENTICATED = {"tarabut-callback"}
+
+# Least privilege, read from the code paths (shared/src/store/dynamo/mod.rs is the only caller
+# of DynamoDB; shared/src/sync/ and shared/src/banking/ say which operation each use-case
+# issues). TOKEN = the token manager (shared/src/token/repo.rs): consistent GetItem and
+# conditional UpdateItem (claim, commit, release, invalidate).
+TOKEN = {"dynamodb:GetItem", "dynamodb:UpdateItem"}
+SYNC = TOKEN | {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"}
+TABLE_ACTIONS: dict[str, set[str]] = {
+    # intent binding + pending connection (conditional PutItem)
+    "tarabut-connect": TOKEN | {"dynamodb:PutItem"},
+    # intent get/consume, connection save, discard of a refused pending one, first sync
+    "tarabut-callback": SYNC | {"dynamodb:DeleteItem"},
+    "tarabut-sync": SYNC,
+    "finance-refresh": SYNC,
+    "finance-refresh-balances": SYNC,
+    # connections + accounts of the caller; no Tarabut call
+    "finance-connections": {"dynamodb:Query"},
+    # connection get, revoke (token), erase by Query + BatchWriteItem, tombstone PutItem
+    "finance-connection-delete": SYNC,
+    # due list, take_due (UpdateItem), then a sync per connection
+    "cron-sync-banks": SYNC,
+    # stored transactions/balances; refresh=true syncs first
+    "insights-spending": SYNC,
+    "insights-income": SYNC,
+    "insights-salary": SYNC,
+    "insights-balance-history": SYNC,
+}
+#: Only the cron reads the sparse index (ConnectionRepo::due).
+INDEX_ACTIONS: dict[str, set[str]] = {"cron-sync-banks": {"dynamodb:Query"}}
+
+#: API Gateway's HTTP API cuts an integration at 30 s; the function must end first.
+HTTP_MAX_TIMEOUT = 29
+LAMBDA_MAX_TIMEOUT = 900
+RUNTIME = "provided.al2023"
+ARCHITECTURES = ["arm64"]
+HANDLER = "bootstrap"
+BUILD_METHOD = "rust-cargolambda"
+#: Lambda refuses these as function environment variables (it sets them itself).
+RESERVED_ENV = re.compile(
+    r"^(_HANDLER|_X_AMZN_TRACE_ID|AWS_REGION|AWS_EXECUTION_ENV|AWS_LAMBDA_\w+|"
+    r"AWS_ACCESS_KEY(_ID)?|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|LAMBDA_TASK_ROOT|"
+    r"LAMBDA_RUNTIME_DIR)$"
+)
+TABLE_KEYS = [("pk", "HASH"), ("sk", "RANGE")]
+GSI_KEYS = [("gsi1pk", "HASH"), ("gsi1sk", "RANGE")]
+
+
+def logical_id(crate: str) -> str:
+    """`tarabut-connect` -> `TarabutConnectFunction` (SAM logical ids are alphanumeric)."""
+    return "".join(part[:1].upper() + part[1:] for part in crate.split("-")) + "Function"
+
+
+# ------------------------------------------------------------------------- YAML with !Tags
+
+
+class CfnLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
+    """PyYAML with CloudFormation's short-form intrinsics (`!Ref x` -> {"Ref": "x"})."""
+
+
+def _intrinsic(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "Condition":
+        return {"Condition": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+def load_template(path: Path) -> dict:
+    with path.open(encoding="utf-8") as f:
+        doc = yaml.load(f, Loader=CfnLoader)  # noqa: S506 - a SafeLoader
+    if not isinstance(doc, dict):
+        raise ValueError(f"{path} is not a YAML mapping")
+    return doc
+
+
+# ---------------------------------------------------------------------------- the checker
+
+
+@dataclass
+class Report:
+    passed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def check(self, name: str, problems: list[str]) -> None:
+        if problems:
+            self.failures.extend(f"{name}: {p}" for p in problems)
+        else:
+            self.passed += 1
+
+
+def is_ref(value: Any, name: str | None = None) -> bool:
+    return isinstance(value, dict) and set(value) == {"Ref"} and (name is None or value["Ref"] == name)
+
+
+def is_getatt(value: Any, resource: str, attribute: str) -> bool:
+    return isinstance(value, dict) and value.get("Fn::GetAtt") == [resource, attribute]
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _is_intrinsic(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and (next(iter(value)) == "Ref" or next(iter(value)).startswith("Fn::"))
+
+
+def merge_global(g: Any, p: Any) -> Any:
+    """SAM's Globals merge: maps merge key by key, lists concatenate (Globals first), anything
+    else (intrinsics included) is replaced by the function's value."""
+    if p is None:
+        return g
+    if g is None:
+        return p
+    if isinstance(g, dict) and isinstance(p, dict) and not _is_intrinsic(g) and not _is_intrinsic(p):
+        return {k: merge_global(g.get(k), p.get(k)) for k in {**g, **p}}
+    if isinstance(g, list) and isinstance(p, list):
+        return g + p
+    return p
+
+
+def merged(globals_: dict, props: dict, key: str) -> Any:
+    """A function property after SAM's Globals merge."""
+    return merge_global(globals_.get(key), props.get(key))
+
+
+class Checker:
+    def __init__(self, repo: Path):
+        self.repo = repo
+        self.report = Report()
+        self.tpl: dict = {}
+        self.resources: dict = {}
+        self.globals: dict = {}
+        self.functions: dict[str, dict] = {}  # logical id -> resource
+        self.crate_of: dict[str, str] = {}  # logical id -> crate named by its build
+
+    # -- helpers
+
+    def of_type(self, type_: str) -> dict[str, dict]:
+        return {k: v for k, v in self.resources.items() if isinstance(v, dict) and v.get("Type") == type_}
+
+    def prop(self, fid: str, key: str) -> Any:
+        return merged(self.globals, self.functions[fid].get("Properties") or {}, key)
+
+    def events(self, fid: str) -> dict[str, dict]:
+        return (self.functions[fid].get("Properties") or {}).get("Events") or {}
+
+    def param_default(self, value: Any) -> Any:
+        if is_ref(value) and value["Ref"] in (self.tpl.get("Parameters") or {}):
+            return self.tpl["Parameters"][value["Ref"]].get("Default")
+        return value
+
+    def crates(self) -> dict[str, Path]:
+        """functions/<dir> with a Cargo.toml -> its package name (must equal the dir)."""
+        out = {}
+        for d in sorted((self.repo / "functions").glob("*/Cargo.toml")):
+            out[d.parent.name] = d
+        return out
+
+    # -- the checks
+
+    def run(self) -> Report:
+        r = self.report
+        try:
+            self.tpl = load_template(self.repo / "template.yaml")
+        except (OSError, yaml.YAMLError, ValueError) as e:
+            r.check("template", [f"cannot read template.yaml: {e}"])
+            return r
+        self.resources = self.tpl.get("Resources") or {}
+        self.globals = (self.tpl.get("Globals") or {}).get("Function") or {}
+        self.functions = self.of_type("AWS::Serverless::Function")
+        for name, check in [
+            ("crates", self.check_crates),
+            ("functions", self.check_functions_vs_crates),
+            ("build", self.check_build),
+            ("runtime", self.check_runtime),
+            ("timeouts", self.check_timeouts),
+            ("api", self.check_api),
+            ("routes", self.check_routes),
+            ("auth", self.check_route_auth),
+            ("schedule", self.check_schedule),
+            ("environment", self.check_environment),
+            ("secret", self.check_secret),
+            ("logging", self.check_logging),
+            ("permissions", self.check_permissions),
+            ("table", self.check_table),
+            ("events", self.check_events),
+            ("env.json", self.check_env_json),
+            ("outputs", self.check_outputs),
+            ("parameters", self.check_parameters_used),
+        ]:
+            try:
+                r.check(name, check())
+            except Exception as e:  # a malformed template must fail the check, not crash it
+                r.check(name, [f"could not be checked ({type(e).__name__}: {e})"])
+        return r
+
+    def check_crates(self) -> list[str]:
+        problems = []
+        crates = self.crates()
+        if not crates:
+            return ["no functions/*/Cargo.toml found"]
+        for crate, manifest in crates.items():
+            text = manifest.read_text(encoding="utf-8")
+            if tomllib is not None:
+                data = tomllib.loads(text)
+                name = (data.get("package") or {}).get("name")
+                bins = [b.get("name") for b in data.get("bin") or []]
+            else:
+                m = re.search(r'^\s*name\s*=\s*"([^"]+)"', text, re.M)
+                name, bins = (m.group(1) if m else None), []
+            if name != crate:
+                problems.append(f"functions/{crate}: package name is {name!r}; crate = binary = directory name")
+            if bins and crate not in bins:
+                problems.append(f"functions/{crate}: no [[bin]] named {crate!r} (the binary the build expects)")
+        return problems
+
+    def crate_for(self, fid: str) -> str | None:
+        """The crate a function's build names: BuildProperties.Binary or target/lambda/<crate>/."""
+        metadata = self.functions[fid].get("Metadata") or {}
+        if "BuildMethod" in metadata:
+            binary = (metadata.get("BuildProperties") or {}).get("Binary")
+            return binary if isinstance(binary, str) else None
+        code = self.prop(fid, "CodeUri")
+        m = re.fullmatch(r"(?:\./)?target/lambda/([a-z0-9][a-z0-9-]*)/?", code) if isinstance(code, str) else None
+        return m.group(1) if m else None
+
+    def check_functions_vs_crates(self) -> list[str]:
+        problems = []
+        crates = set(self.crates())
+        expected = set(HTTP_ROUTES) | SCHEDULED
+        by_crate: dict[str, list[str]] = {}
+        for fid in self.functions:
+            crate = self.crate_for(fid)
+            if crate is None:
+                problems.append(f"{fid}: names no crate (CodeUri target/lambda/<crate>/ or BuildProperties.Binary)")
+                continue
+            self.crate_of[fid] = crate
+            by_crate.setdefault(crate, []).append(fid)
+            if fid != logical_id(crate):
+                problems.append(f"{fid}: builds {crate!r}, so its logical id must be {logical_id(crate)}")
+            if crate not in crates:
+                problems.append(f"{fid}: builds {crate!r} but functions/{crate}/Cargo.toml does not exist")
+            if crate not in expected:
+                problems.append(f"{fid}: {crate!r} is not a function of DESIGN.md §2/§3")
+        for crate, fids in sorted(by_crate.items()):
+            if len(fids) > 1:
+                problems.append(f"crate {crate!r} is built by {len(fids)} functions: {', '.join(fids)}")
+        for crate in sorted(crates - set(by_crate)):
+            problems.append(f"functions/{crate} has no Function in template.yaml (expected {logical_id(crate)})")
+        for crate in sorted(expected - set(by_crate) - crates):
+            problems.append(f"DESIGN.md function {crate!r} has neither a Function nor a crate")
+        return problems
+
+    def check_build(self) -> list[str]:
+        problems, methods = [], set()
+        for fid, res in self.functions.items():
+            metadata = res.get("Metadata") or {}
+            code = self.prop(fid, "CodeUri")
+            crate = self.crate_of.get(fid)
+            if "BuildMethod" in metadata or "BuildProperties" in metadata:
+                methods.add("sam build")
+                if metadata.get("BuildMethod") != BUILD_METHOD:
+                    problems.append(f"{fid}: BuildMethod {metadata.get('BuildMethod')!r} is not {BUILD_METHOD!r}")
+                if not (isinstance(code, str) and (self.repo / code / "Cargo.toml").is_file()):
+                    problems.append(f"{fid}: with {BUILD_METHOD}, CodeUri must be a directory with a Cargo.toml")
+            else:
+                methods.add("CodeUri")
+                if crate is None:
+                    problems.append(f"{fid}: CodeUri {code!r} is not target/lambda/<crate>/ (cargo lambda build's output)")
+        if len(methods) > 1:
+            problems.append("functions mix BuildMethod and prebuilt CodeUri; pick one build for all")
+        return problems
+
+    def check_runtime(self) -> list[str]:
+        problems = []
+        for fid in self.functions:
+            if self.prop(fid, "Runtime") != RUNTIME:
+                problems.append(f"{fid}: Runtime {self.prop(fid, 'Runtime')!r}, expected {RUNTIME}")
+            if self.prop(fid, "Architectures") != ARCHITECTURES:
+                problems.append(f"{fid}: Architectures {self.prop(fid, 'Architectures')!r}, expected {ARCHITECTURES}")
+            if self.prop(fid, "Handler") != HANDLER:
+                problems.append(f"{fid}: Handler {self.prop(fid, 'Handler')!r}, expected {HANDLER}")
+            if self.prop(fid, "PackageType") not in (None, "Zip"):
+                problems.append(f"{fid}: PackageType must be Zip")
+        return problems
+
+    def check_timeouts(self) -> list[str]:
+        problems, http_max = [], 0
+        for fid in self.functions:
+            timeout = self.param_default(self.prop(fid, "Timeout"))
+            memory = self.param_default(self.prop(fid, "MemorySize"))
+            if not isinstance(timeout, int) or isinstance(timeout, bool):
+                problems.append(f"{fid}: Timeout {timeout!r} is not a number of seconds")
+                continue
+            http = any(e.get("Type") == "HttpApi" for e in self.events(fid).values())
+            limit = HTTP_MAX_TIMEOUT if http else LAMBDA_MAX_TIMEOUT
+            if not 1 <= timeout <= limit:
+                why = "API Gateway ends HTTP integrations at 30 s" if http else "Lambda's maximum"
+                problems.append(f"{fid}: Timeout {timeout} s is outside 1..{limit} ({why})")
+            if http:
+                http_max = max(http_max, timeout)
+            if memory is not None and not (isinstance(memory, int) and 128 <= memory <= 10240):
+                problems.append(f"{fid}: MemorySize {memory!r} outside 128..10240 MB")
+        for fid in self.functions:
+            if self.crate_of.get(fid) in SCHEDULED:
+                timeout = self.param_default(self.prop(fid, "Timeout"))
+                if isinstance(timeout, int) and timeout <= http_max:
+                    problems.append(f"{fid}: the scheduled sync's Timeout ({timeout} s) should exceed the HTTP functions' ({http_max} s)")
+        return problems
+
+    def check_api(self) -> list[str]:
+        problems = []
+        apis = self.of_type("AWS::Serverless::HttpApi")
+        if len(apis) != 1:
+            return [f"expected exactly one AWS::Serverless::HttpApi, found {len(apis)}"]
+        if self.of_type("AWS::Serverless::Api"):
+            problems.append("a REST API (AWS::Serverless::Api) is present; the design is one HTTP API")
+        (api_id, api), = apis.items()
+        props = api.get("Properties") or {}
+        stage = props.get("StageName", "$default")
+        if stage != "$default":
+            problems.append(f"{api_id}: StageName {stage!r}; only $default keeps paths free of a stage prefix")
+        if "DefinitionBody" in props or "DefinitionUri" in props:
+            problems.append(f"{api_id}: routes must come from the functions' HttpApi events, not a definition")
+        auth = props.get("Auth") or {}
+        default = auth.get("DefaultAuthorizer")
+        authorizers = auth.get("Authorizers") or {}
+        if not default:
+            problems.append(f"{api_id}: no Auth.DefaultAuthorizer: routes would be public")
+        elif default not in authorizers:
+            problems.append(f"{api_id}: DefaultAuthorizer {default!r} is not among Auth.Authorizers")
+        else:
+            a = authorizers[default] or {}
+            jwt = a.get("JwtConfiguration") or {}
+            issuer = jwt.get("issuer")
+            audience = jwt.get("audience")
+            if not issuer:
+                problems.append(f"{api_id}: authorizer {default!r} has no JwtConfiguration.issuer")
+            elif not (is_ref(issuer) or (isinstance(issuer, str) and issuer.startswith("https://"))):
+                problems.append(f"{api_id}: JWT issuer must be an https URL or a Ref to a Parameter")
+            elif is_ref(issuer) and issuer["Ref"] not in (self.tpl.get("Parameters") or {}):
+                problems.append(f"{api_id}: JWT issuer refers to {issuer['Ref']!r}, which is not a Parameter")
+            if not audience:
+                problems.append(f"{api_id}: authorizer {default!r} has no JwtConfiguration.audience")
+            if a.get("IdentitySource", "$request.header.Authorization") != "$request.header.Authorization":
+                problems.append(f"{api_id}: IdentitySource must be $request.header.Authorization")
+        return problems
+
+    def http_events(self, fid: str) -> list[tuple[str, dict]]:
+        return [(n, e.get("Properties") or {}) for n, e in self.events(fid).items() if e.get("Type") == "HttpApi"]
+
+    def check_routes(self) -> list[str]:
+        problems = []
+        apis = list(self.of_type("AWS::Serverless::HttpApi"))
+        api_id = apis[0] if len(apis) == 1 else None
+        seen: dict[tuple[str, str], str] = {}
+        for fid in self.functions:
+            crate = self.crate_of.get(fid)
+            routes = []
+            for name, props in self.http_events(fid):
+                method = str(props.get("Method", "")).upper()
+                path = props.get("Path")
+                routes.append((method, path))
+                if not is_ref(props.get("ApiId"), api_id):
+                    problems.append(f"{fid}.{name}: ApiId must be !Ref {api_id} (else SAM makes a second, implicit API)")
+                if props.get("PayloadFormatVersion", "2.0") != "2.0":
+                    problems.append(f"{fid}.{name}: PayloadFormatVersion must be 2.0 (events/ and lambda_http expect it)")
+                if (method, path) in seen:
+                    problems.append(f"{method} {path} is routed twice ({seen[(method, path)]}, {fid})")
+                seen[(method, path)] = fid
+            for name, e in self.events(fid).items():
+                if e.get("Type") == "Api":
+                    problems.append(f"{fid}.{name}: event type Api (REST); use HttpApi")
+            problems.extend(self.path_params_read(fid, crate, routes))
+            if crate in HTTP_ROUTES:
+                want = HTTP_ROUTES[crate]
+                if routes != [want]:
+                    got = ", ".join(f"{m} {p}" for m, p in routes) or "none"
+                    problems.append(f"{fid}: routes {got}; expected exactly {want[0]} {want[1]}")
+            elif routes:
+                problems.append(f"{fid}: {crate!r} is not an HTTP function but has routes {routes}")
+        return problems
+
+    def path_params_read(self, fid: str, crate: str | None, routes: list[tuple[str, Any]]) -> list[str]:
+        """A {param} in a route must be a name the crate's handler reads."""
+        src = self.repo / "functions" / str(crate) / "src"
+        if crate is None or not src.is_dir():
+            return []
+        code = "\n".join(f.read_text(encoding="utf-8") for f in sorted(src.rglob("*.rs")))
+        return [
+            f"{fid}: route parameter {{{name}}} is never read by functions/{crate}/src (path_param(\"{name}\"))"
+            for _, path in routes
+            for name in re.findall(r"\{([^}/]+)\}", str(path))
+            if f'"{name}"' not in code
+        ]
+
+    def check_route_auth(self) -> list[str]:
+        problems = []
+        apis = self.of_type("AWS::Serverless::HttpApi")
+        default = None
+        if len(apis) == 1:
+            default = ((next(iter(apis.values())).get("Properties") or {}).get("Auth") or {}).get("DefaultAuthorizer")
+        for fid in self.functions:
+            crate = self.crate_of.get(fid)
+            for name, props in self.http_events(fid):
+                authorizer = (props.get("Auth") or {}).get("Authorizer")
+                if crate in UNAUTHENTICATED:
+                    if authorizer != "NONE":
+                        problems.append(f"{fid}.{name}: the Tarabut callback must say Auth: {{Authorizer: NONE}} (a browser redirect has no JWT)")
+                elif authorizer is not None and authorizer != default:
+                    problems.append(f"{fid}.{name}: Authorizer {authorizer!r}; every route but the callback uses the JWT authorizer")
+        return problems
+
+    def check_schedule(self) -> list[str]:
+        problems = []
+        for fid in self.functions:
+            if self.crate_of.get(fid) not in SCHEDULED:
+                continue
+            events = self.events(fid)
+            kinds = [e.get("Type") for e in events.values()]
+            if kinds not in (["Schedule"], ["ScheduleV2"]):
+                problems.append(f"{fid}: expected exactly one Schedule or ScheduleV2 event, found {kinds}")
+                continue
+            props = next(iter(events.values())).get("Properties") or {}
+            expr = props.get("Schedule", props.get("ScheduleExpression"))
+            if not is_ref(expr) or expr["Ref"] not in (self.tpl.get("Parameters") or {}):
+                problems.append(f"{fid}: the schedule expression should be a Ref to a Parameter (deployers tune the rate)")
+            default = self.param_default(expr)
+            if not (isinstance(default, str) and re.fullmatch(r"(rate|cron)\(.+\)", default)):
+                problems.append(f"{fid}: schedule {default!r} is not rate(...) or cron(...)")
+        return problems
+
+    def config_variables(self) -> tuple[set[str], set[str]]:
+        """(required, optional) variable names read by shared/src/config.rs."""
+        text = (self.repo / "shared/src/config.rs").read_text(encoding="utf-8")
+        required = set(re.findall(r'env\.(?:required|url)\("([A-Z0-9_]+)"\)', text))
+        optional = set(re.findall(r'env\.(?:secs|millis|number)\("([A-Z0-9_]+)"', text))
+        if not required:
+            raise ValueError("found no env.required/env.url variables in shared/src/config.rs")
+        return required, optional
+
+    def check_environment(self) -> list[str]:
+        problems = []
+        required, optional = self.config_variables()
+        for fid in self.functions:
+            env = (self.prop(fid, "Environment") or {}).get("Variables") or {}
+            for missing in sorted(required - set(env)):
+                problems.append(f"{fid}: {missing} is not set (shared/src/config.rs requires it; init would fail)")
+            for name in sorted(set(env) - required - optional):
+                if RESERVED_ENV.match(name):
+                    problems.append(f"{fid}: {name} is reserved by Lambda and cannot be set")
+                else:
+                    problems.append(f"{fid}: {name} is not read by shared/src/config.rs (a typo?)")
+            if "TABLE_NAME" in env and not is_ref(env["TABLE_NAME"]):
+                problems.append(f"{fid}: TABLE_NAME must be !Ref of the template's table")
+        return problems
+
+    def check_secret(self) -> list[str]:
+        problems = []
+        for fid in self.functions:
+            env = (self.prop(fid, "Environment") or {}).get("Variables") or {}
+            value = env.get("TARABUT_CLIENT_SECRET")
+            text = value.get("Fn::Sub") if isinstance(value, dict) else value
+            if isinstance(text, list):
+                text = text[0]
+            if not (isinstance(text, str) and text.startswith("{{resolve:secretsmanager:")):
+                problems.append(f"{fid}: TARABUT_CLIENT_SECRET must be a {{{{resolve:secretsmanager:...}}}} dynamic reference, never a value")
+        return problems
+
+    def check_logging(self) -> list[str]:
+        problems = []
+        for fid in self.functions:
+            logging = self.prop(fid, "LoggingConfig") or {}
+            if logging.get("LogFormat") != "JSON":
+                problems.append(f"{fid}: LoggingConfig.LogFormat must be JSON (shared::telemetry writes JSON lines)")
+            group = logging.get("LogGroup")
+            if group is not None:
+                ref = group.get("Ref") if is_ref(group) else None
+                res = self.resources.get(ref) if ref else None
+                if not res or res.get("Type") != "AWS::Logs::LogGroup":
+                    problems.append(f"{fid}: LoggingConfig.LogGroup must be !Ref of a log group in the template")
+                elif "RetentionInDays" not in (res.get("Properties") or {}):
+                    problems.append(f"{fid}: its log group {ref} has no RetentionInDays")
+        return problems
+
+    def check_permissions(self) -> list[str]:
+        problems = []
+        tables = list(self.of_type("AWS::DynamoDB::Table"))
+        table = tables[0] if len(tables) == 1 else "Table"
+        index = self.gsi_name()
+        index_arn = "${" + table + ".Arn}/index/" + index
+        for fid in self.functions:
+            props = self.functions[fid].get("Properties") or {}
+            crate = self.crate_of.get(fid)
+            if "Role" in props:
+                problems.append(f"{fid}: a Role replaces the per-function policies; keep Policies")
+            on_table: set[str] = set()
+            on_index: set[str] = set()
+            for policy in as_list(props.get("Policies") or []):
+                if not isinstance(policy, dict) or "Statement" not in policy:
+                    problems.append(f"{fid}: policy {policy!r} is not an explicit statement (no managed policies or SAM policy templates)")
+                    continue
+                for st in as_list(policy["Statement"]):
+                    actions = set(as_list(st.get("Action")))
+                    if st.get("Effect") != "Allow" or "NotAction" in st or "NotResource" in st:
+                        problems.append(f"{fid}: statements must be plain Allow/Action/Resource")
+                    for a in sorted(actions):
+                        if "*" in a or not a.startswith("dynamodb:"):
+                            problems.append(f"{fid}: action {a!r}: only named dynamodb: actions")
+                    for res in as_list(st.get("Resource")):
+                        if is_getatt(res, table, "Arn"):
+                            on_table |= actions
+                        elif isinstance(res, dict) and res.get("Fn::Sub") == index_arn:
+                            on_index |= actions
+                        else:
+                            problems.append(f"{fid}: resource {res!r}: only the table's Arn or {index_arn}")
+            if crate is None:
+                continue
+            want_table = TABLE_ACTIONS.get(crate, set())
+            want_index = INDEX_ACTIONS.get(crate, set())
+            for label, got, want in (("table", on_table, want_table), (f"index {index}", on_index, want_index)):
+                if got - want:
+                    problems.append(f"{fid}: {label} grants {sorted(got - want)} that its code never calls")
+                if want - got:
+                    problems.append(f"{fid}: {label} lacks {sorted(want - got)} that its code calls (AccessDenied at run time)")
+        return problems
+
+    def gsi_name(self) -> str:
+        text = (self.repo / "shared/src/store/mod.rs").read_text(encoding="utf-8")
+        m = re.search(r'pub const GSI1: &str = "([^"]+)"', text)
+        if not m:
+            raise ValueError("no `pub const GSI1` in shared/src/store/mod.rs")
+        return m.group(1)
+
+    def check_table(self) -> list[str]:
+        tables = self.of_type("AWS::DynamoDB::Table")
+        if len(tables) != 1:
+            return [f"expected exactly one AWS::DynamoDB::Table, found {len(tables)}"]
+        (tid, t), = tables.items()
+        p = t.get("Properties") or {}
+        problems = []
+        for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+            if t.get(policy) != "Retain":
+                problems.append(f"{tid}: {policy} must be Retain (it holds people's bank data)")
+        if p.get("BillingMode") != "PAY_PER_REQUEST":
+            problems.append(f"{tid}: BillingMode must be PAY_PER_REQUEST")
+        types = {a.get("AttributeName"): a.get("AttributeType") for a in p.get("AttributeDefinitions") or []}
+        keys = [(k.get("AttributeName"), k.get("KeyType")) for k in p.get("KeySchema") or []]
+        if keys != TABLE_KEYS:
+            problems.append(f"{tid}: KeySchema {keys}, expected {TABLE_KEYS}")
+        index = self.gsi_name()
+        gsis = {g.get("IndexName"): g for g in p.get("GlobalSecondaryIndexes") or []}
+        if index not in gsis:
+            problems.append(f"{tid}: no global secondary index {index!r} (shared/src/store/mod.rs GSI1)")
+        else:
+            g = gsis[index]
+            gkeys = [(k.get("AttributeName"), k.get("KeyType")) for k in g.get("KeySchema") or []]
+            if gkeys != GSI_KEYS:
+                problems.append(f"{tid}: index {index} KeySchema {gkeys}, expected {GSI_KEYS}")
+            if (g.get("Projection") or {}).get("ProjectionType") != "ALL":
+                problems.append(f"{tid}: index {index} must project ALL (as setup.rs creates it)")
+        for name, _ in TABLE_KEYS + GSI_KEYS:
+            if types.get(name) != "S":
+                problems.append(f"{tid}: attribute {name} must be defined with type S")
+        setup = (self.repo / "shared/src/store/dynamo/setup.rs").read_text(encoding="utf-8")
+        ttl = p.get("TimeToLiveSpecification") or {}
+        if not ttl.get("Enabled") or f'"{ttl.get("AttributeName")}"' not in setup:
+            problems.append(f"{tid}: TTL must be enabled on the attribute setup.rs uses (expires_at_s); got {ttl}")
+        if not (p.get("PointInTimeRecoverySpecification") or {}).get("PointInTimeRecoveryEnabled"):
+            problems.append(f"{tid}: point-in-time recovery must be enabled")
+        if not (p.get("SSESpecification") or {}).get("SSEEnabled"):
+            problems.append(f"{tid}: SSESpecification.SSEEnabled must be true")
+        return problems
+
+    def check_events(self) -> list[str]:
+        problems = []
+        for fid in self.functions:
+            crate = self.crate_of.get(fid)
+            if crate is None:
+                continue
+            path = self.repo / "events" / f"{crate}.json"
+            if not path.is_file():
+                problems.append(f"{fid}: events/{crate}.json is missing (sam local invoke -e, tests)")
+                continue
+            try:
+                event = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError as e:
+                problems.append(f"events/{crate}.json is not JSON: {e}")
+                continue
+            if not isinstance(event, dict):
+                problems.append(f"events/{crate}.json is not a JSON object")
+                continue
+            routes = [(str(p.get("Method", "")).upper(), p.get("Path")) for _, p in self.http_events(fid)]
+            if len(routes) == 1:
+                method, route = routes[0]
+                ctx = event.get("requestContext") or {}
+                if event.get("version") != "2.0":
+                    problems.append(f"events/{crate}.json: version {event.get('version')!r}; HTTP API payload 2.0")
+                if event.get("routeKey") != f"{method} {route}":
+                    problems.append(f"events/{crate}.json: routeKey {event.get('routeKey')!r}, template routes {method} {route}")
+                if (ctx.get("http") or {}).get("method") != method:
+                    problems.append(f"events/{crate}.json: requestContext.http.method is not {method}")
+                pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(route)) + "$"
+                if not re.match(pattern, str(event.get("rawPath"))):
+                    problems.append(f"events/{crate}.json: rawPath {event.get('rawPath')!r} does not match {route} (no stage prefix on $default)")
+                if ctx.get("stage", "$default") != "$default":
+                    problems.append(f"events/{crate}.json: stage {ctx.get('stage')!r}; the template deploys $default")
+            kinds = [e.get("Type") for e in self.events(fid).values()]
+            if kinds == ["Schedule"] and event.get("source") != "aws.events":
+                problems.append(f"events/{crate}.json: a Schedule event comes from aws.events (EventBridge rule)")
+        return problems
+
+    def check_env_json(self) -> list[str]:
+        """events/env.json (sam local invoke --env-vars) must set what the template sets."""
+        path = self.repo / "events" / "env.json"
+        if not path.is_file():
+            return []
+        env = json.loads(path.read_text(encoding="utf-8"))
+        local = set((env.get("Parameters") or {}))
+        for fid in self.functions:
+            local |= set(env.get(fid) or {})
+        wanted = set(((self.globals.get("Environment") or {}).get("Variables") or {}))
+        missing = sorted(wanted - local)
+        return [f"events/env.json lacks {', '.join(missing)}"] if missing else []
+
+    def check_outputs(self) -> list[str]:
+        outputs = self.tpl.get("Outputs") or {}
+        api_ids = list(self.of_type("AWS::Serverless::HttpApi"))
+        tables = list(self.of_type("AWS::DynamoDB::Table"))
+        problems = []
+
+        def mentions(value: Any, rid: str) -> bool:
+            return rid in json.dumps(value)
+
+        if not any(api_ids and mentions(o.get("Value"), "${" + api_ids[0] + "}") for o in outputs.values()):
+            problems.append("no output gives the API URL")
+        if not any(tables and is_ref(o.get("Value"), tables[0]) for o in outputs.values()):
+            problems.append("no output gives the table name")
+        return problems
+
+    def check_parameters_used(self) -> list[str]:
+        """cfn-lint skips its unused-parameter rule on SAM templates."""
+        body = json.dumps({k: v for k, v in self.tpl.items() if k != "Parameters"})
+        return [
+            f"parameter {name} is never used"
+            for name in (self.tpl.get("Parameters") or {})
+            if f'{{"Ref": "{name}"}}' not in body and "${" + name + "}" not in body
+        ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[2])
+    args = parser.parse_args(argv)
+    report = Checker(args.repo).run()
+    for failure in report.failures:
+        print(f"FAIL {failure}")
+    failed_checks = len({f.split(":", 1)[0] for f in report.failures})
+    print(f"template: {report.passed} passed, {failed_checks} failed")
+    return 1 if report.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,313 @@
+"""Tests of check_template.py: the real template passes on a repository with all twelve crates,
+and each planted mistake (the kinds the linters miss) is reported.
+
+    python3 -m unittest discover -s scripts/template -p 'test_*.py'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import check_template as ct  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+CRATES = sorted(set(ct.HTTP_ROUTES) | ct.SCHEDULED)
+#: What the checker reads from the code; copied as they are.
+CODE_FILES = ["shared/src/config.rs", "shared/src/store/mod.rs", "shared/src/store/dynamo/setup.rs"]
+
+
+def http_event(method: str, path: str) -> dict:
+    raw = path.replace("{id}", "0d6f4a52-3c1e-4b8a-9f1e-2b7c9d1a5e33")
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": raw,
+        "rawQueryString": "",
+        "headers": {},
+        "requestContext": {"http": {"method": method, "path": raw}, "stage": "$default"},
+        "isBase64Encoded": False,
+    }
+
+
+class Fixture:
+    """A copy of what the checker reads, with every DESIGN.md crate present."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="check-template-"))
+        shutil.copy(REPO / "template.yaml", self.dir / "template.yaml")
+        for rel in CODE_FILES:
+            (self.dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(REPO / rel, self.dir / rel)
+        (self.dir / "events").mkdir()
+        if (REPO / "events/env.json").is_file():
+            shutil.copy(REPO / "events/env.json", self.dir / "events/env.json")
+        for crate in CRATES:
+            self.add_crate(crate)
+            real = REPO / "events" / f"{crate}.json"
+            if real.is_file():
+                shutil.copy(real, self.dir / "events" / real.name)
+            elif crate in ct.HTTP_ROUTES:
+                self.write(f"events/{crate}.json", json.dumps(http_event(*ct.HTTP_ROUTES[crate])))
+            else:
+                self.write(f"events/{crate}.json", json.dumps({"source": "aws.events", "detail-type": "Scheduled Event"}))
+
+    def add_crate(self, crate: str, package: str | None = None) -> None:
+        self.write(f"functions/{crate}/Cargo.toml", f'[package]\nname = "{package or crate}"\nversion = "0.1.0"\n')
+
+    def write(self, rel: str, text: str) -> None:
+        path = self.dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def edit(self, rel: str, old: str, new: str, count: int = 1) -> None:
+        path = self.dir / rel
+        text = path.read_text(encoding="utf-8")
+        if old not in text:
+            raise AssertionError(f"mutation target not in {rel}: {old!r} (update this test with the template)")
+        path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+    def failures(self) -> list[str]:
+        return ct.Checker(self.dir).run().failures
+
+    def close(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class CheckTemplateTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.fx = Fixture()
+        self.addCleanup(self.fx.close)
+
+    def assertReported(self, fragment: str) -> None:
+        failures = self.fx.failures()
+        self.assertTrue(any(fragment in f for f in failures), f"expected a failure with {fragment!r}, got {failures}")
+
+    def test_the_template_passes_with_all_crates(self):
+        self.assertEqual(self.fx.failures(), [])
+
+    # -- what toolchain.md says the linters miss
+
+    def test_http_timeout_over_api_gateway_limit(self):
+        self.fx.edit("template.yaml", "    Timeout: 29\n", "    Timeout: 1000\n")
+        self.assertReported("timeouts: TarabutConnectFunction: Timeout 1000 s is outside 1..29")
+
+    def test_missing_jwt_issuer(self):
+        self.fx.edit("template.yaml", "              issuer: !Ref JwtIssuer\n", "")
+        self.assertReported("has no JwtConfiguration.issuer")
+
+    def test_build_method_typo(self):
+        self.fx.edit(
+            "template.yaml",
+            "      CodeUri: target/lambda/tarabut-sync/\n",
+            "      CodeUri: .\n    Metadata:\n      BuildMethod: rust-cargolamda\n      BuildProperties:\n        Binary: tarabut-sync\n",
+        )
+        self.assertReported("BuildMethod 'rust-cargolamda' is not 'rust-cargolambda'")
+
+    def test_cron_timeout_not_longer_than_http(self):
+        self.fx.edit("template.yaml", "      Timeout: 300\n", "      Timeout: 20\n")
+        self.assertReported("the scheduled sync's Timeout (20 s) should exceed")
+
+    # -- functions and crates
+
+    def test_crate_without_function(self):
+        self.fx.add_crate("finance-export")
+        self.assertReported("functions/finance-export has no Function")
+
+    def test_function_naming_a_missing_crate(self):
+        self.fx.edit("template.yaml", "CodeUri: target/lambda/tarabut-sync/", "CodeUri: target/lambda/tarabut-snyc/")
+        self.assertReported("functions/tarabut-snyc/Cargo.toml does not exist")
+
+    def test_logical_id_not_matching_crate(self):
+        self.fx.edit("template.yaml", "  TarabutSyncFunction:\n", "  TarabutSyncFn:\n")
+        self.assertReported("its logical id must be TarabutSyncFunction")
+
+    def test_package_name_differs_from_directory(self):
+        self.fx.add_crate("tarabut-sync", package="tarabut_sync")
+        self.assertReported("package name is 'tarabut_sync'")
+
+    def test_crate_built_twice(self):
+        self.fx.edit("template.yaml", "CodeUri: target/lambda/insights-income/", "CodeUri: target/lambda/insights-salary/")
+        self.assertReported("crate 'insights-salary' is built by 2 functions")
+
+    def test_architecture_added_on_a_function_concatenates(self):
+        self.fx.edit("template.yaml", "      CodeUri: target/lambda/tarabut-sync/\n",
+                     "      CodeUri: target/lambda/tarabut-sync/\n      Architectures: [x86_64]\n")
+        self.assertReported("TarabutSyncFunction: Architectures ['arm64', 'x86_64']")
+
+    def test_wrong_architecture(self):
+        self.fx.edit("template.yaml", "Architectures: [arm64]", "Architectures: [x86_64]")
+        self.assertReported("Architectures ['x86_64'], expected ['arm64']")
+
+    # -- routes and auth
+
+    def test_route_path_typo(self):
+        self.fx.edit("template.yaml", "Path: /finance/refresh-balances", "Path: /finance/refresh-balance")
+        self.assertReported("expected exactly POST /finance/refresh-balances")
+
+    def test_route_wrong_method(self):
+        self.fx.edit("template.yaml", "Method: DELETE", "Method: POST")
+        self.assertReported("expected exactly DELETE /finance/connections/{id}")
+
+    def test_path_parameter_the_handler_does_not_read(self):
+        self.fx.write("functions/finance-connection-delete/src/lib.rs", 'let id = http::path_param(&req, "connectionId");\n')
+        self.assertReported("route parameter {id} is never read by functions/finance-connection-delete/src")
+
+    def test_path_parameter_the_handler_reads(self):
+        self.fx.write("functions/finance-connection-delete/src/lib.rs", 'let id = http::path_param(&req, "id");\n')
+        self.assertEqual(self.fx.failures(), [])
+
+    def test_callback_behind_the_authorizer(self):
+        self.fx.edit("template.yaml", "            Auth:\n              Authorizer: NONE\n", "")
+        self.assertReported("the Tarabut callback must say Auth: {Authorizer: NONE}")
+
+    def test_another_route_made_public(self):
+        self.fx.edit(
+            "template.yaml",
+            "            Path: /finance/connections\n",
+            "            Path: /finance/connections\n            Auth:\n              Authorizer: NONE\n",
+        )
+        self.assertReported("FinanceConnectionsFunction.Api: Authorizer 'NONE'")
+
+    def test_no_default_authorizer(self):
+        self.fx.edit("template.yaml", "        DefaultAuthorizer: AppJwt\n", "")
+        self.assertReported("no Auth.DefaultAuthorizer")
+
+    def test_named_stage(self):
+        self.fx.edit("template.yaml", "StageName: $default", "StageName: prod")
+        self.assertReported("StageName 'prod'")
+
+    # -- permissions
+
+    def test_extra_action(self):
+        self.fx.edit("template.yaml", "Action: [dynamodb:Query]\n              Resource: !GetAtt Table.Arn",
+                     "Action: [dynamodb:Query, dynamodb:DeleteItem]\n              Resource: !GetAtt Table.Arn")
+        self.assertReported("FinanceConnectionsFunction: table grants ['dynamodb:DeleteItem']")
+
+    def test_missing_action(self):
+        self.fx.edit("template.yaml", "[dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:PutItem]",
+                     "[dynamodb:GetItem, dynamodb:UpdateItem]")
+        self.assertReported("TarabutConnectFunction: table lacks ['dynamodb:PutItem']")
+
+    def test_broad_policy_template(self):
+        self.fx.edit(
+            "template.yaml",
+            "      Policies:\n        - Version: \"2012-10-17\"\n          Statement:\n            - Effect: Allow\n              Action: [dynamodb:Query]\n              Resource: !GetAtt Table.Arn\n",
+            "      Policies:\n        - DynamoDBCrudPolicy:\n            TableName: !Ref Table\n",
+        )
+        self.assertReported("is not an explicit statement")
+
+    def test_index_granted_to_a_function_that_does_not_query_it(self):
+        self.fx.edit(
+            "template.yaml",
+            "      Policies:\n        - Version: \"2012-10-17\"\n          Statement:\n            - Effect: Allow\n              Action: [dynamodb:Query]\n              Resource: !GetAtt Table.Arn\n",
+            "      Policies:\n        - Version: \"2012-10-17\"\n          Statement:\n            - Effect: Allow\n              Action: [dynamodb:Query]\n              Resource: [!GetAtt Table.Arn, !Sub '${Table.Arn}/index/gsi1']\n",
+        )
+        self.assertReported("FinanceConnectionsFunction: index gsi1 grants ['dynamodb:Query']")
+
+    def test_wildcard_resource(self):
+        self.fx.edit("template.yaml", "Action: [dynamodb:Query]\n              Resource: !GetAtt Table.Arn",
+                     "Action: [dynamodb:Query]\n              Resource: '*'")
+        self.assertReported("resource '*'")
+
+    # -- environment and secret
+
+    def test_required_variable_missing(self):
+        self.fx.edit("template.yaml", "        TABLE_NAME: !Ref Table\n", "")
+        self.assertReported("TABLE_NAME is not set")
+
+    def test_variable_typo(self):
+        self.fx.edit("template.yaml", "        SYNC_CONCURRENCY: !Ref SyncConcurrency\n",
+                     "        SYNC_CONCURENCY: !Ref SyncConcurrency\n")
+        self.assertReported("SYNC_CONCURENCY is not read by shared/src/config.rs")
+
+    def test_reserved_variable(self):
+        self.fx.edit("template.yaml", "        SYNC_CONCURRENCY: !Ref SyncConcurrency\n",
+                     "        SYNC_CONCURRENCY: !Ref SyncConcurrency\n        AWS_LAMBDA_LOG_FORMAT: JSON\n")
+        self.assertReported("AWS_LAMBDA_LOG_FORMAT is reserved by Lambda")
+
+    def test_literal_secret(self):
+        self.fx.edit(
+            "template.yaml",
+            'TARABUT_CLIENT_SECRET: !Sub "{{resolve:secretsmanager:${TarabutSecretName}:SecretString:clientSecret}}"',
+            "TARABUT_CLIENT_SECRET: s3cr3t",
+        )
+        self.assertReported("TARABUT_CLIENT_SECRET must be a {{resolve:secretsmanager:...}} dynamic reference")
+
+    def test_text_logs(self):
+        self.fx.edit("template.yaml", "LogFormat: JSON", "LogFormat: Text")
+        self.assertReported("LoggingConfig.LogFormat must be JSON")
+
+    # -- table
+
+    def test_table_not_retained(self):
+        self.fx.edit("template.yaml", "    DeletionPolicy: Retain\n", "    DeletionPolicy: Delete\n")
+        self.assertReported("DeletionPolicy must be Retain")
+
+    def test_ttl_attribute_differs_from_code(self):
+        self.fx.edit("template.yaml", "AttributeName: expires_at_s", "AttributeName: ttl")
+        self.assertReported("TTL must be enabled on the attribute setup.rs uses")
+
+    def test_index_renamed(self):
+        self.fx.edit("template.yaml", "        - IndexName: gsi1\n", "        - IndexName: due\n")
+        self.assertReported("no global secondary index 'gsi1'")
+
+    def test_no_point_in_time_recovery(self):
+        self.fx.edit("template.yaml", "PointInTimeRecoveryEnabled: true", "PointInTimeRecoveryEnabled: false")
+        self.assertReported("point-in-time recovery must be enabled")
+
+    # -- events/
+
+    def test_missing_event_file(self):
+        (self.fx.dir / "events/insights-salary.json").unlink()
+        self.assertReported("events/insights-salary.json is missing")
+
+    def test_event_route_differs(self):
+        self.fx.write("events/tarabut-sync.json", json.dumps(http_event("POST", "/tarabut/synch")))
+        self.assertReported("events/tarabut-sync.json: routeKey 'POST /tarabut/synch'")
+
+    def test_event_with_stage_prefix(self):
+        event = http_event("GET", "/finance/connections")
+        event["rawPath"] = "/prod/finance/connections"
+        self.fx.write("events/finance-connections.json", json.dumps(event))
+        self.assertReported("rawPath '/prod/finance/connections' does not match")
+
+    def test_env_json_lacks_a_variable(self):
+        env = json.loads((self.fx.dir / "events/env.json").read_text())
+        del env["Parameters"]["SYNC_CONCURRENCY"]
+        self.fx.write("events/env.json", json.dumps(env))
+        self.assertReported("events/env.json lacks SYNC_CONCURRENCY")
+
+    def test_unused_parameter(self):
+        self.fx.edit("template.yaml", "Parameters:\n", "Parameters:\n  Forgotten:\n    Type: String\n")
+        self.assertReported("parameter Forgotten is never used")
+
+    # -- robustness
+
+    def test_unparsable_template(self):
+        self.fx.write("template.yaml", "Resources: [\n")
+        self.assertReported("cannot read template.yaml")
+
+    def test_main_exits_non_zero_and_counts(self):
+        self.fx.edit("template.yaml", "    Timeout: 29\n", "    Timeout: 31\n")
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            self.assertEqual(ct.main(["--repo", str(self.fx.dir)]), 1)
+        self.assertIn("FAIL timeouts: TarabutConnectFunction: Timeout 31 s", out.getvalue())
+        self.assertTrue(out.getvalue().endswith("passed, 1 failed\n"), out.getvalue())
+        fine = Fixture()
+        self.addCleanup(fine.close)
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.assertEqual(ct.main(["--repo", str(fine.dir)]), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
