@@ -70,7 +70,16 @@ fn body_bytes(req: &Request) -> Result<&[u8], AppError> {
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    serde_json::from_slice(bytes)
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))?;
+    // serde's derived structs also accept a positional array (`["id"]`); our bodies are
+    // objects, and anything else is a client mistake worth naming.
+    if !value.is_object() {
+        return Err(AppError::BadRequest(
+            "the JSON body must be an object".into(),
+        ));
+    }
+    serde_json::from_value(value)
         .map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))
 }
 

@@ -12,8 +12,8 @@ use crate::deadline::Deadline;
 use crate::error::AppError;
 use crate::identity::UserId;
 use crate::store::{Cond, StoreError, Value};
-use crate::tarabut::{CreateIntent, IntentConsent, IntentUser, Language};
-use crate::token::now_ms;
+use crate::tarabut::{CreateIntent, IntentConsent, IntentUser, Language, TarabutError};
+use crate::token::{CallError, now_ms};
 
 /// An intent Tarabut returns without an expiry is treated as valid this long.
 const DEFAULT_INTENT_MS: i64 = 15 * 60_000;
@@ -73,7 +73,20 @@ pub async fn connect(
                     .await
             }
         })
-        .await?;
+        .await
+        .map_err(|e| match (e, &intent.consent) {
+            // Tarabut refusing an intent that names a bank means the bank id is wrong: the
+            // caller's mistake, not an outage.
+            (CallError::Tarabut(TarabutError::Rejected { status, .. }), Some(c))
+                if (400..500).contains(&status) =>
+            {
+                AppError::BadRequest(format!(
+                    "Tarabut does not accept providerId {:?}",
+                    c.provider_id
+                ))
+            }
+            (other, _) => other.into(),
+        })?;
     if !valid_id(&created.intent_id) || Url::parse(&created.connect_url).is_err() {
         return Err(AppError::Upstream(
             "intent without a usable id or connect URL".into(),

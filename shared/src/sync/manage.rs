@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::connection::{Scope, SyncOutcome, load_connection, record_balance, sync_connection};
 use crate::AppState;
-use crate::banking::{ConnectionStatus, iso_ms};
+use crate::banking::{AccountRecord, ConnectionStatus, iso_ms};
 use crate::deadline::Deadline;
 use crate::error::AppError;
 use crate::identity::UserId;
@@ -96,11 +96,21 @@ pub async fn delete(
             }
         }
     }
-    let accounts = state
+    let (accounts, others): (Vec<_>, Vec<_>) = state
         .accounts
-        .list_for_connection(user, connection_id)
-        .await?;
-    let ids: HashSet<String> = accounts.iter().map(|a| a.account_id.clone()).collect();
+        .list(user)
+        .await?
+        .into_iter()
+        .partition(|a| a.connection_id == connection_id);
+    // The same bank linked again (say after its consent expired) holds the same bank accounts,
+    // and transactions and balances are keyed by account: they stay while another of the
+    // user's connections still holds the account.
+    let still_held: HashSet<&str> = others.iter().map(|a| a.account_id.as_str()).collect();
+    let ids: HashSet<String> = accounts
+        .iter()
+        .map(|a| a.account_id.clone())
+        .filter(|id| !still_held.contains(id.as_str()))
+        .collect();
     let transactions = state.transactions.delete_for_accounts(user, &ids).await?;
     let balances = state.balances.delete_for_accounts(user, &ids).await?;
     state.accounts.delete_all(&accounts).await?;
@@ -252,6 +262,9 @@ pub async fn refresh_balances(
     let mut reauth: HashSet<String> = HashSet::new();
     for account in &mut accounts {
         if reauth.contains(&account.connection_id) {
+            // Its consent is gone (another account of the connection said so): the account is
+            // still listed, with its last known balance, without asking Tarabut again.
+            out.push(live_balance(account, "reauth_required"));
             continue;
         }
         let id = account.account_id.clone();
@@ -279,14 +292,7 @@ pub async fn refresh_balances(
                 "failed"
             }
         };
-        out.push(LiveBalance {
-            account_id: account.account_id.clone(),
-            connection_id: account.connection_id.clone(),
-            balance: account.balance,
-            balance_type: account.balance_type.clone(),
-            as_of: account.balance_at.map(iso_ms),
-            status,
-        });
+        out.push(live_balance(account, status));
     }
     for connection_id in &reauth {
         if let Some(conn) = active.get(connection_id) {
@@ -310,4 +316,15 @@ pub async fn refresh_balances(
         accounts: out,
         refreshed_at: iso_ms(now_ms()),
     })
+}
+
+fn live_balance(account: &AccountRecord, status: &'static str) -> LiveBalance {
+    LiveBalance {
+        account_id: account.account_id.clone(),
+        connection_id: account.connection_id.clone(),
+        balance: account.balance,
+        balance_type: account.balance_type.clone(),
+        as_of: account.balance_at.map(iso_ms),
+        status,
+    }
 }

@@ -31,9 +31,13 @@ pub async fn dynamo_table() -> DynamoTable {
     table
 }
 
-/// The configuration a function would read, pointing at the sandbox; `overrides` replace or
-/// add variables (e.g. `("TOKEN_LEASE_SECS", "2")`).
-pub fn test_config(table_name: &str, sandbox_base: &str, overrides: &[(&str, &str)]) -> Config {
+/// The environment a function would get, pointing at the sandbox; `overrides` replace or add
+/// variables (e.g. `("TOKEN_LEASE_SECS", "2")`).
+pub fn test_env_vars(
+    table_name: &str,
+    sandbox_base: &str,
+    overrides: &[(&str, &str)],
+) -> HashMap<String, String> {
     let mut vars: HashMap<String, String> = HashMap::from([
         ("TABLE_NAME".into(), table_name.into()),
         ("TARABUT_BASE_URL".into(), sandbox_base.into()),
@@ -52,6 +56,12 @@ pub fn test_config(table_name: &str, sandbox_base: &str, overrides: &[(&str, &st
     for (k, v) in overrides {
         vars.insert((*k).into(), (*v).into());
     }
+    vars
+}
+
+/// The configuration of [`test_env_vars`].
+pub fn test_config(table_name: &str, sandbox_base: &str, overrides: &[(&str, &str)]) -> Config {
+    let vars = test_env_vars(table_name, sandbox_base, overrides);
     Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration")
 }
 

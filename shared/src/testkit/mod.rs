@@ -6,6 +6,6 @@ mod env;
 mod events;
 mod sandbox;
 
-pub use env::{TestEnv, dump, dynamo_table, test_config};
+pub use env::{TestEnv, dump, dynamo_table, test_config, test_env_vars};
 pub use events::{Event, workspace_root};
 pub use sandbox::{SandboxControl, start_sandbox};

@@ -1,0 +1,276 @@
+//! The scheduled sync driven by `events/cron-sync-banks.json` against a fresh table on the
+//! local DynamoDB and an in-process Tarabut sandbox.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{Value, json};
+use shared::identity::UserId;
+use shared::store::{Item, ItemExt};
+use shared::sync::cron::CronSummary;
+use shared::testkit::{Event, TestEnv};
+
+const ALICE: &str = "user-7f3c1a2e";
+const BOB: &str = "user-b0b";
+const CAROL: &str = "user-ca201";
+
+fn user(sub: &str) -> UserId {
+    UserId::parse(sub).unwrap()
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// Runs the cron with the schedule's event and this Lambda context.
+async fn run_with(env: &TestEnv, context: Context) -> CronSummary {
+    let event = Event::load("cron-sync-banks").0;
+    cron_sync_banks::handle(env.state.clone(), LambdaEvent::new(event, context))
+        .await
+        .expect("the cron reports, it does not fail")
+}
+
+async fn run(env: &TestEnv) -> CronSummary {
+    run_with(env, Context::default()).await
+}
+
+/// The counts of a summary, its time aside.
+fn counts(s: &CronSummary) -> [usize; 5] {
+    [s.due, s.synced, s.failed, s.reauth_required, s.skipped]
+}
+
+/// Makes a linked connection due a minute ago (the first sync of a link makes it due later).
+async fn make_due(env: &TestEnv, sub: &str, id: &str) {
+    let mut conn = env
+        .state
+        .connections
+        .get(&user(sub), id)
+        .await
+        .unwrap()
+        .unwrap();
+    conn.next_sync_at = Some(now_ms() - 60_000);
+    env.state.connections.save(&conn).await.unwrap();
+}
+
+/// Three linked connections of two users, all due.
+async fn three_due(env: &TestEnv) -> Vec<(&'static str, String)> {
+    let mut linked = Vec::new();
+    for (sub, provider) in [(ALICE, "BLUE"), (ALICE, "RED"), (BOB, "BLUE")] {
+        let id = env.link(&user(sub), provider).await;
+        make_due(env, sub, &id).await;
+        linked.push((sub, id));
+    }
+    linked
+}
+
+async fn due_now(env: &TestEnv) -> usize {
+    env.state
+        .connections
+        .due(now_ms(), 100)
+        .await
+        .unwrap()
+        .len()
+}
+
+fn connection_item<'a>(items: &'a [Item], sub: &str, id: &str) -> &'a Item {
+    items
+        .iter()
+        .find(|i| {
+            i.s("pk").unwrap() == format!("USER#{sub}")
+                && i.s("sk").unwrap() == format!("CONN#{id}")
+        })
+        .unwrap_or_else(|| panic!("no connection item {id}"))
+}
+
+async fn consent_of(env: &TestEnv, sub: &str, id: &str) -> String {
+    env.state
+        .connections
+        .get(&user(sub), id)
+        .await
+        .unwrap()
+        .unwrap()
+        .consent_id
+        .unwrap()
+}
+
+#[tokio::test]
+async fn syncs_every_due_connection_and_leaves_none_due() {
+    let env = TestEnv::start().await;
+    let due = three_due(&env).await;
+    let not_due = env.link(&user(CAROL), "RED").await;
+    let before = env.dump().await;
+    assert_eq!(due_now(&env).await, 3);
+
+    let summary = run(&env).await;
+    assert_eq!(counts(&summary), [3, 3, 0, 0, 0], "{summary:?}");
+    let reported = serde_json::to_value(&summary).unwrap();
+    for key in [
+        "due",
+        "synced",
+        "failed",
+        "reauthRequired",
+        "skipped",
+        "elapsedMs",
+    ] {
+        assert!(reported[key].is_u64(), "{key} missing in {reported}");
+    }
+    assert_eq!(due_now(&env).await, 0);
+    let after = env.dump().await;
+    for (sub, id) in &due {
+        let (old, new) = (
+            connection_item(&before, sub, id),
+            connection_item(&after, sub, id),
+        );
+        assert_eq!(new.s("status").unwrap(), "active");
+        assert_eq!(new.s("last_sync_status").unwrap(), "ok");
+        assert!(new.n("last_sync_at").unwrap() > old.n("last_sync_at").unwrap());
+        assert!(new.n("next_sync_at").unwrap() > now_ms());
+    }
+    assert_eq!(
+        connection_item(&after, CAROL, &not_due),
+        connection_item(&before, CAROL, &not_due),
+        "a connection that was not due was touched"
+    );
+    // Right after, there is nothing left to do.
+    assert_eq!(counts(&run(&env).await), [0, 0, 0, 0, 0]);
+}
+
+#[tokio::test]
+async fn an_expired_consent_does_not_stop_the_others() {
+    let env = TestEnv::start().await;
+    let due = three_due(&env).await;
+    let (sub, expired) = &due[1];
+    env.control
+        .expire_consent(&consent_of(&env, sub, expired).await)
+        .await;
+
+    let summary = run(&env).await;
+    assert_eq!(counts(&summary), [3, 2, 0, 1, 0], "{summary:?}");
+    assert_eq!(due_now(&env).await, 0);
+    let after = env.dump().await;
+    let conn = connection_item(&after, sub, expired);
+    assert_eq!(conn.s("status").unwrap(), "reauth_required");
+    assert!(
+        conn.opt_s("gsi1pk").unwrap().is_none(),
+        "never due again until re-linked"
+    );
+    for (sub, id) in [&due[0], &due[2]] {
+        assert_eq!(
+            connection_item(&after, sub, id)
+                .s("last_sync_status")
+                .unwrap(),
+            "ok"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failing_connection_does_not_stop_the_others_and_is_retried_later() {
+    // One sync at a time, so the injected failures all land on one connection.
+    let env = TestEnv::with_overrides(&[("SYNC_CONCURRENCY", "1")]).await;
+    let due = three_due(&env).await;
+    env.control
+        .fault(json!({"endpoint": "transactions", "status": 503, "count": 4}))
+        .await;
+
+    let summary = run(&env).await;
+    assert_eq!(counts(&summary), [3, 2, 1, 0, 0], "{summary:?}");
+    assert_eq!(due_now(&env).await, 0);
+    let after = env.dump().await;
+    let failed: Vec<&Item> = due
+        .iter()
+        .map(|(sub, id)| connection_item(&after, sub, id))
+        .filter(|c| c.s("last_sync_status").unwrap() == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        failed[0].s("status").unwrap(),
+        "active",
+        "a failure is not a reauth"
+    );
+    // Due again after the retry interval, not at the next 12-hour sync.
+    let next = failed[0].n("next_sync_at").unwrap();
+    assert!(next > now_ms() && next < now_ms() + 3_600_000, "{next}");
+}
+
+#[tokio::test]
+async fn takes_no_work_when_the_deadline_is_nearly_over() {
+    let env = TestEnv::start().await;
+    three_due(&env).await;
+    let before = env.dump().await;
+    env.control.reset_counters().await;
+    let mut context = Context::default();
+    // The cron stops taking work 10 s before its deadline.
+    context.deadline = now_ms() as u64 + 2_000;
+
+    let summary = run_with(&env, context).await;
+    assert_eq!(counts(&summary), [3, 0, 0, 0, 3], "{summary:?}");
+    assert_eq!(
+        env.dump().await,
+        before,
+        "left connections must stay as they were"
+    );
+    assert_eq!(
+        due_now(&env).await,
+        3,
+        "what was left is due for the next run"
+    );
+    let calls = env.control.counters().await["calls"].clone();
+    let total: u64 = calls
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 0, "{calls}");
+    // The next run, with time, does the work.
+    assert_eq!(counts(&run(&env).await), [3, 3, 0, 0, 0]);
+}
+
+#[tokio::test]
+async fn nothing_due_is_an_empty_run_that_writes_nothing() {
+    let env = TestEnv::start().await;
+    env.link(&user(ALICE), "BLUE").await;
+    let before = env.dump().await;
+    let summary = run(&env).await;
+    assert_eq!(counts(&summary), [0, 0, 0, 0, 0]);
+    assert_eq!(env.dump().await, before);
+}
+
+#[tokio::test]
+async fn deleted_connections_are_not_synced() {
+    let env = TestEnv::start().await;
+    let due = three_due(&env).await;
+    let (sub, id) = &due[0];
+    let deadline = shared::deadline::Deadline::after(std::time::Duration::from_secs(30));
+    shared::sync::manage::delete(&env.state, &user(sub), id, deadline)
+        .await
+        .unwrap();
+    let before = env.dump().await;
+    let summary = run(&env).await;
+    assert_eq!(counts(&summary), [2, 2, 0, 0, 0], "{summary:?}");
+    let after = env.dump().await;
+    assert_eq!(
+        connection_item(&after, sub, id),
+        connection_item(&before, sub, id),
+        "the tombstone was touched"
+    );
+}
+
+/// The schedule's event content is not used: any JSON runs the same.
+#[tokio::test]
+async fn any_event_payload_is_accepted() {
+    let env = TestEnv::start().await;
+    for payload in [json!({}), Value::Null, json!({"detail": {"force": true}})] {
+        let summary = cron_sync_banks::handle(
+            env.state.clone(),
+            LambdaEvent::new(payload, Context::default()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(counts(&summary), [0, 0, 0, 0, 0]);
+    }
+}

@@ -1,0 +1,400 @@
+//! DELETE /finance/connections/{id} driven by `events/finance-connection-delete.json` against
+//! a fresh table on the local DynamoDB and an in-process Tarabut sandbox.
+
+// The helper block is the same in every function's handler tests; not every file uses all of it.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use lambda_http::{Body, Response};
+use serde_json::{Value, json};
+use shared::deadline::Deadline;
+use shared::identity::UserId;
+use shared::store::{Item, ItemExt};
+use shared::sync::link::{self, ConnectRequest};
+use shared::sync::manage;
+use shared::testkit::{Event, TestEnv};
+
+// ---- helpers (the same block in every function's handler tests) ----
+
+const EVENT: &str = "finance-connection-delete";
+/// The `sub` of the event files.
+const ALICE: &str = "user-7f3c1a2e";
+const BOB: &str = "user-b0b";
+
+struct Answer {
+    status: u16,
+    content_type: String,
+    headers: lambda_http::http::HeaderMap,
+    text: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+}
+
+async fn call(env: &TestEnv, event: &Event) -> Answer {
+    let response = finance_connection_delete::handle(&env.state, event.request())
+        .await
+        .expect("the handler answers every request");
+    answer(response)
+}
+
+fn answer(response: Response<Body>) -> Answer {
+    let text = String::from_utf8(response.body().as_ref().to_vec()).unwrap();
+    assert_no_secrets(&text);
+    for value in response.headers().values() {
+        assert_no_secrets(value.to_str().unwrap());
+    }
+    let answer = Answer {
+        status: response.status().as_u16(),
+        content_type: String::new(),
+        headers: response.headers().clone(),
+        text,
+    };
+    Answer {
+        content_type: answer
+            .header("content-type")
+            .unwrap_or_default()
+            .to_string(),
+        ..answer
+    }
+}
+
+/// No client secret, access token, panic or source location ever reaches a client.
+fn assert_no_secrets(text: &str) {
+    for needle in ["sandbox-secret", "sbx_", "panicked", "backtrace", ".rs:"] {
+        assert!(!text.contains(needle), "{needle:?} in a response: {text}");
+    }
+}
+
+/// An RFC 9457 problem with exactly `type`, `title`, `status`, `detail`.
+fn assert_problem(answer: &Answer, status: u16) -> Value {
+    assert_eq!(answer.status, status, "{}", answer.text);
+    assert_eq!(answer.content_type, "application/problem+json");
+    let problem = answer.json();
+    let mut keys: Vec<&str> = problem
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["detail", "status", "title", "type"], "{problem}");
+    assert!(problem["type"].as_str().unwrap().starts_with("/problems/"));
+    assert!(!problem["title"].as_str().unwrap().is_empty());
+    assert_eq!(problem["status"], status);
+    assert!(!problem["detail"].as_str().unwrap().is_empty());
+    problem
+}
+
+/// Sends a bad request: a 4xx problem, and not one item of the table changed.
+async fn refused_without_change(env: &TestEnv, event: Event, status: u16) -> Value {
+    // Shown only when the test fails: which case it was.
+    eprintln!(
+        "case: body {} path {}",
+        event.0["body"], event.0["pathParameters"]
+    );
+    let before = env.dump().await;
+    let answer = call(env, &event).await;
+    let problem = assert_problem(&answer, status);
+    assert_eq!(
+        env.dump().await,
+        before,
+        "a refused request changed the table"
+    );
+    problem
+}
+
+fn user(sub: &str) -> UserId {
+    UserId::parse(sub).unwrap()
+}
+
+fn with_pk<'a>(items: &'a [Item], pk: &str) -> Vec<&'a Item> {
+    items.iter().filter(|i| i.s("pk").unwrap() == pk).collect()
+}
+
+fn with_sk_prefix<'a>(items: &'a [Item], pk: &str, prefix: &str) -> Vec<&'a Item> {
+    with_pk(items, pk)
+        .into_iter()
+        .filter(|i| i.s("sk").unwrap().starts_with(prefix))
+        .collect()
+}
+
+fn connection_item<'a>(items: &'a [Item], sub: &str, id: &str) -> &'a Item {
+    with_sk_prefix(items, &format!("USER#{sub}"), &format!("CONN#{id}"))
+        .first()
+        .copied()
+        .unwrap_or_else(|| panic!("no connection item {id}"))
+}
+
+fn transactions<'a>(items: &'a [Item], sub: &str) -> Vec<&'a Item> {
+    with_pk(items, &format!("USER#{sub}#TXN"))
+}
+
+fn balances<'a>(items: &'a [Item], sub: &str) -> Vec<&'a Item> {
+    with_pk(items, &format!("USER#{sub}#BAL"))
+}
+
+fn delete_event(sub: &str, id: &str) -> Event {
+    Event::load(EVENT).user(sub).path_param("id", id)
+}
+
+async fn consent_of(env: &TestEnv, sub: &str, id: &str) -> String {
+    env.state
+        .connections
+        .get(&user(sub), id)
+        .await
+        .unwrap()
+        .unwrap()
+        .consent_id
+        .unwrap()
+}
+
+/// Items that have nothing to do with connection `id` (its own item aside).
+fn unrelated<'a>(items: &'a [Item], id: &str) -> Vec<&'a Item> {
+    items
+        .iter()
+        .filter(|i| i.opt_s("connection_id").unwrap() != Some(id))
+        .collect()
+}
+
+fn of_connection<'a>(items: &'a [Item], id: &str) -> Vec<&'a Item> {
+    items
+        .iter()
+        .filter(|i| i.opt_s("connection_id").unwrap() == Some(id))
+        .collect()
+}
+
+async fn deleted(env: &TestEnv, sub: &str, id: &str) {
+    let answer = call(env, &delete_event(sub, id)).await;
+    assert_eq!(answer.status, 204, "{}", answer.text);
+    assert!(answer.text.is_empty());
+}
+
+/// The connection is a tombstone and nothing else of it is left (but its intent binding,
+/// which only the callback reads and TTL removes).
+fn assert_erased(items: &[Item], sub: &str, id: &str) {
+    let left: Vec<&Item> = of_connection(items, id)
+        .into_iter()
+        .filter(|i| !i.s("pk").unwrap().starts_with("INTENT#"))
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+    let tombstone = connection_item(items, sub, id);
+    assert_eq!(tombstone.s("status").unwrap(), "revoked");
+    assert!(tombstone.n("deleted_at").is_ok());
+    assert!(tombstone.n("expires_at_s").is_ok(), "the TTL attribute");
+    assert!(
+        tombstone.opt_s("gsi1pk").unwrap().is_none(),
+        "no longer due"
+    );
+}
+
+// ---- happy path ----
+
+#[tokio::test]
+async fn revokes_and_erases_one_connection_and_leaves_the_others() {
+    let env = TestEnv::start().await;
+    let blue = env.link(&user(ALICE), "BLUE").await;
+    let red = env.link(&user(ALICE), "RED").await;
+    env.link(&user(BOB), "BLUE").await;
+    let before = env.dump().await;
+    for kind in ["ACCT#", "TXN", "BAL"] {
+        let n = of_connection(&before, &blue)
+            .iter()
+            .filter(|i| i.s("pk").unwrap().ends_with(kind) || i.s("sk").unwrap().starts_with(kind))
+            .count();
+        assert!(n > 0, "no {kind} items to delete");
+    }
+    env.control.reset_counters().await;
+
+    deleted(&env, ALICE, &blue).await;
+    assert_eq!(env.control.calls("revoke_consent").await, 1);
+    let after = env.dump().await;
+    assert_erased(&after, ALICE, &blue);
+    // Red, Bob's connection and the token are exactly as they were.
+    assert_eq!(unrelated(&after, &blue), unrelated(&before, &blue));
+    assert!(of_connection(&after, &red).len() > 1);
+    // At Tarabut the consent is gone: no account lists it any more.
+    let consent = consent_of(&env, ALICE, &blue).await;
+    let token = env
+        .state
+        .tokens
+        .access_token(&user(ALICE), deadline())
+        .await
+        .unwrap();
+    let listed = env
+        .state
+        .tarabut()
+        .accounts(&token.secret, deadline())
+        .await
+        .unwrap();
+    assert!(!listed.is_empty());
+    assert!(
+        listed
+            .iter()
+            .all(|a| a.consents.iter().all(|c| c.id != consent))
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_delete_is_204_and_changes_nothing() {
+    let env = TestEnv::start().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    deleted(&env, ALICE, &id).await;
+    let before = env.dump().await;
+    env.control.reset_counters().await;
+    deleted(&env, ALICE, &id).await;
+    assert_eq!(env.dump().await, before);
+    assert_eq!(env.control.calls("revoke_consent").await, 0);
+}
+
+#[tokio::test]
+async fn a_connection_whose_consent_expired_is_still_erased() {
+    let env = TestEnv::start().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    env.control
+        .expire_consent(&consent_of(&env, ALICE, &id).await)
+        .await;
+    deleted(&env, ALICE, &id).await;
+    assert_erased(&env.dump().await, ALICE, &id);
+}
+
+#[tokio::test]
+async fn a_pending_connection_is_erased_without_asking_tarabut() {
+    let env = TestEnv::start().await;
+    let id = link::connect(
+        &env.state,
+        &user(ALICE),
+        ConnectRequest::default(),
+        deadline(),
+    )
+    .await
+    .unwrap()
+    .connection_id;
+    env.control.reset_counters().await;
+    deleted(&env, ALICE, &id).await;
+    assert_eq!(env.control.calls("revoke_consent").await, 0);
+    assert_erased(&env.dump().await, ALICE, &id);
+    // A late approval of its intent cannot bring it back.
+    let before = env.dump().await;
+    let intent = with_pk(&before, &format!("USER#{ALICE}"))
+        .iter()
+        .find_map(|i| i.opt_s("intent_id").unwrap())
+        .unwrap()
+        .to_string();
+    let query = shared::sync::link::CallbackQuery {
+        intent_id: Some(intent),
+        status: Some("SUCCESSFUL".into()),
+        error: None,
+    };
+    let location = link::callback(&env.state, query, deadline()).await;
+    assert!(location.as_str().contains("status=error"), "{location}");
+    assert_eq!(env.dump().await, before);
+}
+
+/// Re-linking the same bank (after its consent expired) gives a new connection over the same
+/// bank accounts. Removing the old, dead connection must not erase the new one's history.
+#[tokio::test]
+async fn deleting_an_old_link_of_a_bank_keeps_the_new_links_data() {
+    let env = TestEnv::start().await;
+    let old = env.link(&user(ALICE), "BLUE").await;
+    env.control
+        .expire_consent(&consent_of(&env, ALICE, &old).await)
+        .await;
+    let request = serde_json::from_value(json!({ "connectionId": old })).unwrap();
+    assert!(
+        manage::sync_one(&env.state, &user(ALICE), request, deadline())
+            .await
+            .is_err()
+    );
+    let new = env.link(&user(ALICE), "BLUE").await;
+    let before = env.dump().await;
+    let transactions_before = transactions(&before, ALICE).len();
+    let balances_before = balances(&before, ALICE).len();
+    assert!(transactions_before > 0);
+
+    deleted(&env, ALICE, &old).await;
+    let after = env.dump().await;
+    assert_eq!(
+        transactions(&after, ALICE).len(),
+        transactions_before,
+        "history lost"
+    );
+    assert_eq!(
+        balances(&after, ALICE).len(),
+        balances_before,
+        "balances lost"
+    );
+    let accounts_of =
+        |id: &str| with_sk_prefix(&after, &format!("USER#{ALICE}"), &format!("ACCT#{id}#")).len();
+    assert_eq!((accounts_of(&old), accounts_of(&new)), (0, 2));
+    // And the new link still syncs.
+    let request = serde_json::from_value(json!({ "connectionId": new })).unwrap();
+    manage::sync_one(&env.state, &user(ALICE), request, deadline())
+        .await
+        .unwrap();
+}
+
+// ---- refusals change nothing ----
+
+#[tokio::test]
+async fn a_failing_revoke_is_502_and_deletes_nothing() {
+    let env = TestEnv::start().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    env.control
+        .fault(json!({"endpoint": "revoke_consent", "status": 500}))
+        .await;
+    let problem = refused_without_change(&env, delete_event(ALICE, &id), 502).await;
+    assert_eq!(problem["type"], "/problems/upstream-error");
+    // Once Tarabut is back, the same request succeeds.
+    env.control.clear_faults().await;
+    deleted(&env, ALICE, &id).await;
+    assert_erased(&env.dump().await, ALICE, &id);
+}
+
+#[tokio::test]
+async fn another_users_connection_is_404_and_untouched() {
+    let env = TestEnv::start().await;
+    let alices = env.link(&user(ALICE), "BLUE").await;
+    env.control.reset_counters().await;
+    let problem = refused_without_change(&env, delete_event(BOB, &alices), 404).await;
+    assert_eq!(problem["type"], "/problems/not-found");
+    assert_eq!(env.control.calls("revoke_consent").await, 0);
+}
+
+#[tokio::test]
+async fn unknown_malformed_and_missing_ids_are_404() {
+    let env = TestEnv::start().await;
+    env.link(&user(ALICE), "BLUE").await;
+    // The fixture's own id was never created.
+    refused_without_change(&env, Event::load(EVENT), 404).await;
+    for id in ["a#b", &"a".repeat(500), "", "CONN#x", "../x"] {
+        refused_without_change(&env, delete_event(ALICE, id), 404).await;
+    }
+    let mut no_id = Event::load(EVENT);
+    no_id.0.as_object_mut().unwrap().remove("pathParameters");
+    refused_without_change(&env, no_id, 404).await;
+}
+
+#[tokio::test]
+async fn missing_or_empty_claims_are_401() {
+    let env = TestEnv::start().await;
+    env.link(&user(ALICE), "BLUE").await;
+    for file in ["no-claims", "empty-sub"] {
+        let event = Event::load(&format!("negative/{EVENT}.{file}"));
+        let problem = refused_without_change(&env, event, 401).await;
+        assert_eq!(problem["type"], "/problems/unauthenticated");
+    }
+    assert_eq!(env.control.calls("revoke_consent").await, 0);
+}
+
+fn deadline() -> Deadline {
+    Deadline::after(Duration::from_secs(30))
+}

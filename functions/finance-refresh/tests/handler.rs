@@ -1,0 +1,392 @@
+//! POST /finance/refresh driven by `events/finance-refresh.json` against a fresh table on the
+//! local DynamoDB and an in-process Tarabut sandbox.
+
+// The helper block is the same in every function's handler tests; not every file uses all of it.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use lambda_http::{Body, Response};
+use serde_json::{Value, json};
+use shared::deadline::Deadline;
+use shared::identity::UserId;
+use shared::store::{Item, ItemExt};
+use shared::sync::link::{self, ConnectRequest};
+use shared::testkit::{Event, TestEnv};
+
+// ---- helpers (the same block in every function's handler tests) ----
+
+const EVENT: &str = "finance-refresh";
+/// The `sub` of the event files.
+const ALICE: &str = "user-7f3c1a2e";
+const BOB: &str = "user-b0b";
+
+struct Answer {
+    status: u16,
+    content_type: String,
+    headers: lambda_http::http::HeaderMap,
+    text: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+}
+
+async fn call(env: &TestEnv, event: &Event) -> Answer {
+    let response = finance_refresh::handle(&env.state, event.request())
+        .await
+        .expect("the handler answers every request");
+    answer(response)
+}
+
+fn answer(response: Response<Body>) -> Answer {
+    let text = String::from_utf8(response.body().as_ref().to_vec()).unwrap();
+    assert_no_secrets(&text);
+    for value in response.headers().values() {
+        assert_no_secrets(value.to_str().unwrap());
+    }
+    let answer = Answer {
+        status: response.status().as_u16(),
+        content_type: String::new(),
+        headers: response.headers().clone(),
+        text,
+    };
+    Answer {
+        content_type: answer
+            .header("content-type")
+            .unwrap_or_default()
+            .to_string(),
+        ..answer
+    }
+}
+
+/// No client secret, access token, panic or source location ever reaches a client.
+fn assert_no_secrets(text: &str) {
+    for needle in ["sandbox-secret", "sbx_", "panicked", "backtrace", ".rs:"] {
+        assert!(!text.contains(needle), "{needle:?} in a response: {text}");
+    }
+}
+
+/// An RFC 9457 problem with exactly `type`, `title`, `status`, `detail`.
+fn assert_problem(answer: &Answer, status: u16) -> Value {
+    assert_eq!(answer.status, status, "{}", answer.text);
+    assert_eq!(answer.content_type, "application/problem+json");
+    let problem = answer.json();
+    let mut keys: Vec<&str> = problem
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["detail", "status", "title", "type"], "{problem}");
+    assert!(problem["type"].as_str().unwrap().starts_with("/problems/"));
+    assert!(!problem["title"].as_str().unwrap().is_empty());
+    assert_eq!(problem["status"], status);
+    assert!(!problem["detail"].as_str().unwrap().is_empty());
+    problem
+}
+
+/// Sends a bad request: a 4xx problem, and not one item of the table changed.
+async fn refused_without_change(env: &TestEnv, event: Event, status: u16) -> Value {
+    // Shown only when the test fails: which case it was.
+    eprintln!(
+        "case: body {} path {}",
+        event.0["body"], event.0["pathParameters"]
+    );
+    let before = env.dump().await;
+    let answer = call(env, &event).await;
+    let problem = assert_problem(&answer, status);
+    assert_eq!(
+        env.dump().await,
+        before,
+        "a refused request changed the table"
+    );
+    problem
+}
+
+fn user(sub: &str) -> UserId {
+    UserId::parse(sub).unwrap()
+}
+
+fn with_pk<'a>(items: &'a [Item], pk: &str) -> Vec<&'a Item> {
+    items.iter().filter(|i| i.s("pk").unwrap() == pk).collect()
+}
+
+fn with_sk_prefix<'a>(items: &'a [Item], pk: &str, prefix: &str) -> Vec<&'a Item> {
+    with_pk(items, pk)
+        .into_iter()
+        .filter(|i| i.s("sk").unwrap().starts_with(prefix))
+        .collect()
+}
+
+fn connection_item<'a>(items: &'a [Item], sub: &str, id: &str) -> &'a Item {
+    with_sk_prefix(items, &format!("USER#{sub}"), &format!("CONN#{id}"))
+        .first()
+        .copied()
+        .unwrap_or_else(|| panic!("no connection item {id}"))
+}
+
+fn transactions<'a>(items: &'a [Item], sub: &str) -> Vec<&'a Item> {
+    with_pk(items, &format!("USER#{sub}#TXN"))
+}
+
+fn balances<'a>(items: &'a [Item], sub: &str) -> Vec<&'a Item> {
+    with_pk(items, &format!("USER#{sub}#BAL"))
+}
+
+fn deadline() -> Deadline {
+    Deadline::after(Duration::from_secs(30))
+}
+
+fn refresh_event(sub: &str, body: &str) -> Event {
+    Event::load(EVENT).user(sub).body(body)
+}
+
+async fn refreshed(env: &TestEnv, event: &Event) -> Vec<Value> {
+    let answer = call(env, event).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.content_type, "application/json");
+    answer.json()["connections"].as_array().unwrap().clone()
+}
+
+fn item_of<'a>(items: &'a [Value], id: &str) -> &'a Value {
+    items
+        .iter()
+        .find(|i| i["connectionId"] == id)
+        .unwrap_or_else(|| panic!("{id} not in {items:?}"))
+}
+
+async fn consent_of(env: &TestEnv, sub: &str, id: &str) -> String {
+    env.state
+        .connections
+        .get(&user(sub), id)
+        .await
+        .unwrap()
+        .unwrap()
+        .consent_id
+        .unwrap()
+}
+
+/// Drops the stored accounts of a connection, as if Tarabut had added them since the link.
+async fn forget_accounts(env: &TestEnv, id: &str) {
+    let accounts = env
+        .state
+        .accounts
+        .list_for_connection(&user(ALICE), id)
+        .await
+        .unwrap();
+    env.state.accounts.delete_all(&accounts).await.unwrap();
+}
+
+// ---- happy paths ----
+
+#[tokio::test]
+async fn refreshes_every_active_connection_without_a_connection_id() {
+    let env = TestEnv::start().await;
+    let blue = env.link(&user(ALICE), "BLUE").await;
+    let red = env.link(&user(ALICE), "RED").await;
+    // Neither a pending connection nor Bob's is refreshed.
+    link::connect(
+        &env.state,
+        &user(ALICE),
+        ConnectRequest::default(),
+        deadline(),
+    )
+    .await
+    .unwrap();
+    let bobs = env.link(&user(BOB), "BLUE").await;
+    forget_accounts(&env, &blue).await;
+
+    for body in ["{}", ""] {
+        let items = refreshed(&env, &refresh_event(ALICE, body)).await;
+        assert_eq!(items.len(), 2, "{items:?}");
+        for id in [&blue, &red] {
+            let item = item_of(&items, id);
+            assert_eq!(item["status"], "active", "{item}");
+            assert_eq!(item["accounts"], 2, "{item}");
+            assert!(item["newTransactions"].is_u64(), "{item}");
+            assert!(item["syncedAt"].is_string(), "{item}");
+            assert!(item.get("error").is_none(), "{item}");
+        }
+    }
+    // The accounts Tarabut lists are stored again (a full refresh picks up new accounts).
+    let dump = env.dump().await;
+    assert_eq!(
+        with_sk_prefix(&dump, &format!("USER#{ALICE}"), &format!("ACCT#{blue}#")).len(),
+        2
+    );
+    let bobs_conn = connection_item(&dump, BOB, &bobs);
+    let alices_conn = connection_item(&dump, ALICE, &blue);
+    assert!(bobs_conn.n("last_sync_at").unwrap() < alices_conn.n("last_sync_at").unwrap());
+}
+
+#[tokio::test]
+async fn refreshes_only_the_named_connection() {
+    let env = TestEnv::start().await;
+    let blue = env.link(&user(ALICE), "BLUE").await;
+    let red = env.link(&user(ALICE), "RED").await;
+    let before = env.dump().await;
+    let body = json!({ "connectionId": blue }).to_string();
+    let items = refreshed(&env, &refresh_event(ALICE, &body)).await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(item_of(&items, &blue)["status"], "active");
+    let after = env.dump().await;
+    assert!(
+        connection_item(&after, ALICE, &blue)
+            .n("last_sync_at")
+            .unwrap()
+            > connection_item(&before, ALICE, &blue)
+                .n("last_sync_at")
+                .unwrap()
+    );
+    assert_eq!(
+        connection_item(&after, ALICE, &red),
+        connection_item(&before, ALICE, &red)
+    );
+}
+
+#[tokio::test]
+async fn an_expired_consent_does_not_stop_the_other_connections() {
+    let env = TestEnv::start().await;
+    let blue = env.link(&user(ALICE), "BLUE").await;
+    let red = env.link(&user(ALICE), "RED").await;
+    env.control
+        .expire_consent(&consent_of(&env, ALICE, &blue).await)
+        .await;
+    let items = refreshed(&env, &refresh_event(ALICE, "{}")).await;
+    assert_eq!(item_of(&items, &blue)["status"], "reauth_required");
+    assert_eq!(item_of(&items, &red)["status"], "active");
+    let dump = env.dump().await;
+    assert_eq!(
+        connection_item(&dump, ALICE, &blue).s("status").unwrap(),
+        "reauth_required"
+    );
+    assert_eq!(
+        connection_item(&dump, ALICE, &red)
+            .s("last_sync_status")
+            .unwrap(),
+        "ok"
+    );
+    // The reauth_required connection is no longer refreshed with the others.
+    let items = refreshed(&env, &refresh_event(ALICE, "{}")).await;
+    assert_eq!(items.len(), 1);
+}
+
+#[tokio::test]
+async fn a_failing_connection_does_not_stop_the_others() {
+    let env = TestEnv::start().await;
+    let blue = env.link(&user(ALICE), "BLUE").await;
+    let red = env.link(&user(ALICE), "RED").await;
+    // The first account list asked for fails through all its attempts; the next one works.
+    env.control
+        .fault(json!({"endpoint": "accounts", "status": 503, "count": 4}))
+        .await;
+    let items = refreshed(&env, &refresh_event(ALICE, "{}")).await;
+    // Connections are refreshed one after the other: whichever came first failed.
+    let mut statuses: Vec<&str> = [&blue, &red]
+        .iter()
+        .map(|id| item_of(&items, id)["status"].as_str().unwrap())
+        .collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, ["active", "failed"], "{items:?}");
+    let failed = items.iter().find(|i| i["status"] == "failed").unwrap();
+    assert!(!failed["error"].as_str().unwrap().is_empty());
+    let dump = env.dump().await;
+    let failed_id = failed["connectionId"].as_str().unwrap();
+    let conn = connection_item(&dump, ALICE, failed_id);
+    assert_eq!(
+        conn.s("status").unwrap(),
+        "active",
+        "a failure is not a reauth"
+    );
+    assert_eq!(conn.s("last_sync_status").unwrap(), "failed");
+}
+
+// ---- refusals change nothing ----
+
+#[tokio::test]
+async fn a_pending_connection_is_409() {
+    let env = TestEnv::start().await;
+    let pending = link::connect(
+        &env.state,
+        &user(ALICE),
+        ConnectRequest::default(),
+        deadline(),
+    )
+    .await
+    .unwrap()
+    .connection_id;
+    let body = json!({ "connectionId": pending }).to_string();
+    let problem = refused_without_change(&env, refresh_event(ALICE, &body), 409).await;
+    assert_eq!(problem["type"], "/problems/conflict");
+}
+
+#[tokio::test]
+async fn missing_or_empty_claims_are_401() {
+    let env = TestEnv::start().await;
+    env.link(&user(ALICE), "BLUE").await;
+    env.control.reset_counters().await;
+    for file in ["no-claims", "empty-sub"] {
+        let event = Event::load(&format!("negative/{EVENT}.{file}"));
+        let problem = refused_without_change(&env, event, 401).await;
+        assert_eq!(problem["type"], "/problems/unauthenticated");
+    }
+    assert_eq!(env.control.calls("accounts").await, 0);
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_400() {
+    let env = TestEnv::start().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    let bodies = [
+        "{\"connectionId\": ".to_string(),        // malformed JSON
+        "connectionId=x".to_string(),             // malformed JSON
+        r#"{"connectionId": 42}"#.to_string(),    // wrong type
+        r#"{"connectionId": ["x"]}"#.to_string(), // wrong type
+        "42".to_string(),                         // wrong type
+        json!({"connectionId": id, "all": true}).to_string(), // unknown field
+        json!({"userId": ALICE}).to_string(),     // unknown field
+    ];
+    env.control.reset_counters().await;
+    for body in bodies {
+        let problem = refused_without_change(&env, refresh_event(ALICE, &body), 400).await;
+        assert_eq!(problem["type"], "/problems/bad-request", "{body}");
+    }
+    assert_eq!(env.control.calls("accounts").await, 0);
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_413_and_another_content_type_415() {
+    let env = TestEnv::start().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    let huge = json!({ "connectionId": id, "pad": "x".repeat(65 * 1024) }).to_string();
+    refused_without_change(&env, refresh_event(ALICE, &huge), 413).await;
+    let body = json!({ "connectionId": id }).to_string();
+    let text = refresh_event(ALICE, &body).header("content-type", "text/plain");
+    let problem = refused_without_change(&env, text, 415).await;
+    assert_eq!(problem["type"], "/problems/unsupported-media-type");
+}
+
+#[tokio::test]
+async fn unknown_foreign_and_malformed_connection_ids_are_404() {
+    let env = TestEnv::start().await;
+    let alices = env.link(&user(ALICE), "BLUE").await;
+    env.control.reset_counters().await;
+    let unknown = json!({ "connectionId": "0d6f4a52-3c1e-4b8a-9f1e-2b7c9d1a5e33" }).to_string();
+    refused_without_change(&env, refresh_event(ALICE, &unknown), 404).await;
+    let foreign = json!({ "connectionId": alices }).to_string();
+    let problem = refused_without_change(&env, refresh_event(BOB, &foreign), 404).await;
+    assert_eq!(problem["type"], "/problems/not-found");
+    for id in ["a#b", &"a".repeat(500), "", "CONN#x"] {
+        let body = json!({ "connectionId": id }).to_string();
+        refused_without_change(&env, refresh_event(ALICE, &body), 404).await;
+    }
+    assert_eq!(env.control.calls("accounts").await, 0);
+}

@@ -1,0 +1,406 @@
+//! GET /tarabut/callback driven by `events/tarabut-callback.json` against a fresh table on the
+//! local DynamoDB and an in-process Tarabut sandbox. The route is unauthenticated and always
+//! answers a 302 to the app.
+
+// The helper block is the same in every function's handler tests; not every file uses all of it.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use lambda_http::{Body, Response};
+use serde_json::{Value, json};
+use shared::deadline::Deadline;
+use shared::identity::UserId;
+use shared::store::{Item, ItemExt, Update, Value as Attr};
+use shared::sync::link::{self, ConnectRequest, ConnectResponse};
+use shared::testkit::{Event, TestEnv};
+
+// ---- helpers (the same block in every function's handler tests) ----
+
+const EVENT: &str = "tarabut-callback";
+/// The `sub` of the event files.
+const ALICE: &str = "user-7f3c1a2e";
+const BOB: &str = "user-b0b";
+
+struct Answer {
+    status: u16,
+    content_type: String,
+    headers: lambda_http::http::HeaderMap,
+    text: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+}
+
+async fn call(env: &TestEnv, event: &Event) -> Answer {
+    let response = tarabut_callback::handle(&env.state, event.request())
+        .await
+        .expect("the handler answers every request");
+    answer(response)
+}
+
+fn answer(response: Response<Body>) -> Answer {
+    let text = String::from_utf8(response.body().as_ref().to_vec()).unwrap();
+    assert_no_secrets(&text);
+    for value in response.headers().values() {
+        assert_no_secrets(value.to_str().unwrap());
+    }
+    let answer = Answer {
+        status: response.status().as_u16(),
+        content_type: String::new(),
+        headers: response.headers().clone(),
+        text,
+    };
+    Answer {
+        content_type: answer
+            .header("content-type")
+            .unwrap_or_default()
+            .to_string(),
+        ..answer
+    }
+}
+
+/// No client secret, access token, panic or source location ever reaches a client.
+fn assert_no_secrets(text: &str) {
+    for needle in ["sandbox-secret", "sbx_", "panicked", "backtrace", ".rs:"] {
+        assert!(!text.contains(needle), "{needle:?} in a response: {text}");
+    }
+}
+
+/// An RFC 9457 problem with exactly `type`, `title`, `status`, `detail`.
+fn assert_problem(answer: &Answer, status: u16) -> Value {
+    assert_eq!(answer.status, status, "{}", answer.text);
+    assert_eq!(answer.content_type, "application/problem+json");
+    let problem = answer.json();
+    let mut keys: Vec<&str> = problem
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["detail", "status", "title", "type"], "{problem}");
+    assert!(problem["type"].as_str().unwrap().starts_with("/problems/"));
+    assert!(!problem["title"].as_str().unwrap().is_empty());
+    assert_eq!(problem["status"], status);
+    assert!(!problem["detail"].as_str().unwrap().is_empty());
+    problem
+}
+
+/// Sends a bad request: a 4xx problem, and not one item of the table changed.
+async fn refused_without_change(env: &TestEnv, event: Event, status: u16) -> Value {
+    // Shown only when the test fails: which case it was.
+    eprintln!(
+        "case: body {} path {}",
+        event.0["body"], event.0["pathParameters"]
+    );
+    let before = env.dump().await;
+    let answer = call(env, &event).await;
+    let problem = assert_problem(&answer, status);
+    assert_eq!(
+        env.dump().await,
+        before,
+        "a refused request changed the table"
+    );
+    problem
+}
+
+fn user(sub: &str) -> UserId {
+    UserId::parse(sub).unwrap()
+}
+
+fn with_pk<'a>(items: &'a [Item], pk: &str) -> Vec<&'a Item> {
+    items.iter().filter(|i| i.s("pk").unwrap() == pk).collect()
+}
+
+fn with_sk_prefix<'a>(items: &'a [Item], pk: &str, prefix: &str) -> Vec<&'a Item> {
+    with_pk(items, pk)
+        .into_iter()
+        .filter(|i| i.s("sk").unwrap().starts_with(prefix))
+        .collect()
+}
+
+fn connection_item<'a>(items: &'a [Item], sub: &str, id: &str) -> &'a Item {
+    with_sk_prefix(items, &format!("USER#{sub}"), &format!("CONN#{id}"))
+        .first()
+        .copied()
+        .unwrap_or_else(|| panic!("no connection item {id}"))
+}
+
+fn transactions<'a>(items: &'a [Item], sub: &str) -> Vec<&'a Item> {
+    with_pk(items, &format!("USER#{sub}#TXN"))
+}
+
+fn balances<'a>(items: &'a [Item], sub: &str) -> Vec<&'a Item> {
+    with_pk(items, &format!("USER#{sub}#BAL"))
+}
+
+const APP: &str = "https://app.example.test/linked";
+
+/// Connects Alice (the use-case, as the connect route does) and answers Tarabut's connect
+/// page like a browser: the redirect's query pairs.
+async fn consent(env: &TestEnv, approve: bool) -> (ConnectResponse, Vec<(String, String)>) {
+    let created = link::connect(
+        &env.state,
+        &user(ALICE),
+        ConnectRequest {
+            provider_id: Some("BLUE".into()),
+            ..ConnectRequest::default()
+        },
+        Deadline::after(Duration::from_secs(30)),
+    )
+    .await
+    .unwrap();
+    let pairs = env
+        .control
+        .answer_connect(&created.connect_url, approve, None)
+        .await;
+    (created, pairs)
+}
+
+fn callback_event(pairs: &[(String, String)]) -> Event {
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    Event::load(EVENT).query(&pairs)
+}
+
+/// The redirect's query, after checking it is a bare 302 to the app.
+fn redirect_query(answer: &Answer) -> HashMap<String, String> {
+    assert_eq!(answer.status, 302, "{}", answer.text);
+    assert!(answer.text.is_empty());
+    assert_eq!(answer.header("cache-control"), Some("no-store"));
+    let location = answer.header("location").expect("a location");
+    let (base, query) = location.split_once('?').expect("a query");
+    assert_eq!(base, APP);
+    query
+        .split('&')
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap();
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+async fn refused_callback(env: &TestEnv, event: Event, code: &str) {
+    let before = env.dump().await;
+    let query = redirect_query(&call(env, &event).await);
+    assert_eq!(
+        query.get("status").map(String::as_str),
+        Some("error"),
+        "{query:?}"
+    );
+    assert_eq!(
+        query.get("error").map(String::as_str),
+        Some(code),
+        "{query:?}"
+    );
+    assert!(!query.contains_key("connectionId"), "{query:?}");
+    assert_eq!(
+        env.dump().await,
+        before,
+        "a refused callback changed the table"
+    );
+}
+
+fn binding<'a>(items: &'a [Item], intent_id: &str) -> &'a Item {
+    with_pk(items, &format!("INTENT#{intent_id}"))[0]
+}
+
+// ---- success ----
+
+#[tokio::test]
+async fn an_approved_consent_activates_the_connection_and_stores_its_data() {
+    let env = TestEnv::start().await;
+    let (created, pairs) = consent(&env, true).await;
+    let query = redirect_query(&call(&env, &callback_event(&pairs)).await);
+    assert_eq!(query["status"], "connected");
+    assert_eq!(query["connectionId"], created.connection_id);
+    assert!(!query.contains_key("error"));
+
+    let id = &created.connection_id;
+    let dump = env.dump().await;
+    let conn = connection_item(&dump, ALICE, id);
+    assert_eq!(conn.s("status").unwrap(), "active");
+    assert!(!conn.s("consent_id").unwrap().is_empty());
+    assert_eq!(conn.s("provider_id").unwrap(), "BLUE");
+    assert!(conn.n("consent_expires_at").is_ok());
+    // The first sync ran: it is recorded and the cron will come back later.
+    assert_eq!(conn.s("last_sync_status").unwrap(), "ok");
+    assert!(conn.n("next_sync_at").unwrap() > conn.n("last_sync_at").unwrap());
+    assert!(conn.s("gsi1pk").unwrap().starts_with("DUE#"));
+    assert!(binding(&dump, &created.intent_id).n("consumed_at").is_ok());
+
+    let accounts = with_sk_prefix(&dump, &format!("USER#{ALICE}"), &format!("ACCT#{id}#"));
+    assert!(!accounts.is_empty());
+    for a in &accounts {
+        assert_eq!(a.s("connection_id").unwrap(), id);
+        assert_eq!(a.s("currency").unwrap(), "BHD");
+        assert!(a.n("balance_minor").is_ok());
+    }
+    let stored = transactions(&dump, ALICE);
+    assert!(!stored.is_empty());
+    assert!(stored.iter().all(|t| t.s("connection_id").unwrap() == id));
+    assert_eq!(balances(&dump, ALICE).len(), accounts.len());
+}
+
+#[tokio::test]
+async fn tarabuts_tg_intent_id_name_is_understood() {
+    let env = TestEnv::start().await;
+    let (created, pairs) = consent(&env, true).await;
+    let renamed: Vec<(String, String)> = pairs
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "intentId" {
+                ("tgIntentId".into(), v)
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let query = redirect_query(&call(&env, &callback_event(&renamed)).await);
+    assert_eq!(query["status"], "connected");
+    assert_eq!(query["connectionId"], created.connection_id);
+}
+
+#[tokio::test]
+async fn replaying_a_successful_callback_changes_nothing() {
+    let env = TestEnv::start().await;
+    let (_, pairs) = consent(&env, true).await;
+    assert_eq!(call(&env, &callback_event(&pairs)).await.status, 302);
+    env.control.reset_counters().await;
+    refused_callback(&env, callback_event(&pairs), "already_used").await;
+    assert_eq!(env.control.calls("get_intent").await, 0);
+}
+
+// ---- refusals ----
+
+#[tokio::test]
+async fn the_fixtures_unknown_intent_is_an_error_redirect() {
+    let env = TestEnv::start().await;
+    // An unrelated pending connection, which must stay as it is.
+    consent(&env, true).await;
+    refused_callback(&env, Event::load(EVENT), "unknown_intent").await;
+}
+
+#[tokio::test]
+async fn a_denied_consent_redirects_with_failed_and_drops_the_pending_connection() {
+    let env = TestEnv::start().await;
+    let (created, pairs) = consent(&env, false).await;
+    assert!(
+        pairs.contains(&("status".into(), "FAILED".into())),
+        "{pairs:?}"
+    );
+    let query = redirect_query(&call(&env, &callback_event(&pairs)).await);
+    assert_eq!(query["status"], "failed");
+    assert_eq!(query["connectionId"], created.connection_id);
+    assert_eq!(query["error"], "access_denied");
+    let dump = env.dump().await;
+    assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "CONN#").is_empty());
+    assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "ACCT#").is_empty());
+    assert!(binding(&dump, &created.intent_id).n("consumed_at").is_ok());
+    // Neither a replay nor a forged success can bring it back.
+    refused_callback(&env, callback_event(&pairs), "already_used").await;
+    let forged = [
+        ("intentId".to_string(), created.intent_id.clone()),
+        ("status".to_string(), "SUCCESSFUL".to_string()),
+    ];
+    refused_callback(&env, callback_event(&forged), "already_used").await;
+}
+
+#[tokio::test]
+async fn an_expired_intent_binding_changes_nothing() {
+    let env = TestEnv::start().await;
+    let (created, pairs) = consent(&env, true).await;
+    let past = Attr::N(1_000);
+    env.state
+        .table
+        .update(
+            &shared::banking::intents::key(&created.intent_id),
+            &[Update::set("expires_at", past)],
+            None,
+        )
+        .await
+        .unwrap();
+    refused_callback(&env, callback_event(&pairs), "expired_intent").await;
+}
+
+#[tokio::test]
+async fn missing_malformed_or_repeated_intent_ids_change_nothing() {
+    let env = TestEnv::start().await;
+    let (created, _) = consent(&env, true).await;
+    let id = created.intent_id.as_str();
+    let long = "a".repeat(500);
+    let cases: Vec<Vec<(&str, &str)>> = vec![
+        vec![("status", "SUCCESSFUL")],
+        vec![("intentId", ""), ("status", "SUCCESSFUL")],
+        vec![("intentId", "a#b"), ("status", "SUCCESSFUL")],
+        vec![("intentId", &long), ("status", "SUCCESSFUL")],
+        vec![("intentId", id), ("intentId", id), ("status", "SUCCESSFUL")],
+        vec![
+            ("intentId", id),
+            ("status", "SUCCESSFUL"),
+            ("status", "SUCCESSFUL"),
+        ],
+    ];
+    for pairs in cases {
+        eprintln!("case: {pairs:?}");
+        refused_callback(&env, Event::load(EVENT).query(&pairs), "invalid_request").await;
+    }
+    refused_callback(&env, Event::load(EVENT).query(&[]), "invalid_request").await;
+}
+
+#[tokio::test]
+async fn a_success_tarabut_does_not_confirm_activates_nothing() {
+    let env = TestEnv::start().await;
+    // Alice never approved: the intent is still pending at Tarabut.
+    let created = connect_only(&env).await;
+    let forged = [
+        ("intentId".to_string(), created.intent_id.clone()),
+        ("status".to_string(), "SUCCESSFUL".to_string()),
+    ];
+    let query = redirect_query(&call(&env, &callback_event(&forged)).await);
+    assert_eq!(query["status"], "error");
+    assert_eq!(query["error"], "consent_not_confirmed");
+    let dump = env.dump().await;
+    assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "CONN#").is_empty());
+    assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "ACCT#").is_empty());
+}
+
+#[tokio::test]
+async fn a_tarabut_failure_while_confirming_activates_nothing() {
+    let env = TestEnv::start().await;
+    let (_, pairs) = consent(&env, true).await;
+    env.control
+        .fault(json!({"endpoint": "get_intent", "status": 500}))
+        .await;
+    let query = redirect_query(&call(&env, &callback_event(&pairs)).await);
+    assert_eq!(query["status"], "error");
+    assert_eq!(query["error"], "server_error");
+    let dump = env.dump().await;
+    assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "ACCT#").is_empty());
+    for conn in with_sk_prefix(&dump, &format!("USER#{ALICE}"), "CONN#") {
+        assert_ne!(conn.s("status").unwrap(), "active");
+    }
+}
+
+/// Connects Alice without answering Tarabut's connect page.
+async fn connect_only(env: &TestEnv) -> ConnectResponse {
+    link::connect(
+        &env.state,
+        &user(ALICE),
+        ConnectRequest::default(),
+        Deadline::after(Duration::from_secs(30)),
+    )
+    .await
+    .unwrap()
+}

@@ -1,0 +1,362 @@
+//! Every function binary, built in debug and run under the local Runtime API with its
+//! `events/<name>.json`, against a fresh table on the local DynamoDB and an in-process Tarabut
+//! sandbox (run with `scripts/with-dynalite.sh cargo test -p invoke --test functions`).
+//!
+//! The binaries are built from the test with `cargo build --package <fn>...
+//! --message-format=json-render-diagnostics`, their paths read from cargo's
+//! `compiler-artifact` messages (as `tests/support` does for the examples).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use invoke::{
+    CapturedOutput, FunctionSpec, InvokeError, OutputMode, Session, StartOptions, load_env_file,
+    logical_id_for,
+};
+use serde_json::{Value, json};
+use shared::identity::UserId;
+use shared::store::ItemExt;
+use shared::testkit::{Event, TestEnv, test_env_vars, workspace_root};
+
+const FUNCTIONS: [&str; 8] = [
+    "tarabut-connect",
+    "tarabut-callback",
+    "tarabut-sync",
+    "finance-connections",
+    "finance-connection-delete",
+    "finance-refresh",
+    "finance-refresh-balances",
+    "cron-sync-banks",
+];
+
+/// The `sub` of the event files.
+const ALICE: &str = "user-7f3c1a2e";
+
+/// The path of a function binary, all of them built once per test run.
+fn binary(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Result<HashMap<String, PathBuf>, String>> = OnceLock::new();
+    match BUILT.get_or_init(build_functions) {
+        Ok(built) => built
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no binary named {name}: {built:?}")),
+        Err(message) => panic!("building the functions failed: {message}"),
+    }
+}
+
+fn build_functions() -> Result<HashMap<String, PathBuf>, String> {
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo.args(["build", "--message-format=json-render-diagnostics"]);
+    for name in FUNCTIONS {
+        cargo.args(["--package", name]);
+    }
+    let output = cargo
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("running cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo build exited with {}", output.status));
+    }
+    let mut built = HashMap::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let is_bin = message["target"]["kind"]
+            .as_array()
+            .is_some_and(|kinds| kinds.iter().any(|k| k == "bin"));
+        if message["reason"] == "compiler-artifact"
+            && is_bin
+            && let (Some(name), Some(executable)) = (
+                message["target"]["name"].as_str(),
+                message["executable"].as_str(),
+            )
+        {
+            built.insert(name.to_string(), PathBuf::from(executable));
+        }
+    }
+    Ok(built)
+}
+
+/// What a function gets: `events/env.json` (Parameters and its own block), then the test's
+/// table and sandbox, and the local DynamoDB this test process was given.
+fn environment(env: &TestEnv, function: &str) -> Vec<(String, String)> {
+    let file = workspace_root().join("events/env.json");
+    let mut vars = load_env_file(&file, &logical_id_for(function)).expect("events/env.json");
+    let mut ours: Vec<(String, String)> =
+        test_env_vars(env.table.table_name(), env.sandbox.base_url(), &[])
+            .into_iter()
+            .collect();
+    ours.sort();
+    vars.extend(ours);
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .expect("AWS_ENDPOINT_URL_DYNAMODB: run under scripts/with-dynalite.sh");
+    vars.push(("AWS_ENDPOINT_URL_DYNAMODB".into(), endpoint));
+    vars
+}
+
+/// A running function and everything it printed.
+struct Running {
+    session: Session,
+    output: CapturedOutput,
+}
+
+async fn start(env: &TestEnv, function: &str) -> Running {
+    let spec = FunctionSpec::new(binary(function))
+        .envs(environment(env, function))
+        // Debug builds on a shared machine: room for a slow answer, never a timed assertion.
+        .timeout(Duration::from_secs(60));
+    let output = CapturedOutput::new();
+    let options = StartOptions {
+        output: OutputMode::Capture(output.clone()),
+        init_timeout: Duration::from_secs(60),
+    };
+    let session = Session::start_with(spec, options)
+        .await
+        .unwrap_or_else(|e| panic!("{function} did not start: {e}"));
+    Running { session, output }
+}
+
+impl Running {
+    /// Invokes with an event and returns the function's response payload.
+    async fn invoke(&mut self, event: Value) -> Value {
+        let invocation = self.session.invoke(event).await.unwrap();
+        let response = invocation
+            .outcome
+            .response()
+            .unwrap_or_else(|| panic!("a function error: {:?}", invocation.outcome))
+            .clone();
+        assert_no_secrets(&response.to_string());
+        response
+    }
+
+    /// Stops the process; nothing it logged holds a secret.
+    async fn stop(self) {
+        self.session.shutdown().await;
+        assert_no_secrets(&self.output.stdout());
+        assert_no_secrets(&self.output.stderr());
+    }
+}
+
+fn assert_no_secrets(text: &str) {
+    for needle in ["sandbox-secret", "sbx_"] {
+        assert!(!text.contains(needle), "{needle:?} in {text}");
+    }
+}
+
+/// An API Gateway (payload 2.0) response: its status and its body as JSON (or `Null`).
+fn http_answer(response: &Value) -> (u64, Value) {
+    let status = response["statusCode"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("not an API Gateway response: {response}"));
+    let body = response["body"]
+        .as_str()
+        .filter(|b| !b.is_empty())
+        .map(|b| serde_json::from_str(b).unwrap_or_else(|e| panic!("{e}: {b}")))
+        .unwrap_or(Value::Null);
+    (status, body)
+}
+
+fn alice() -> UserId {
+    UserId::parse(ALICE).unwrap()
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[tokio::test]
+async fn tarabut_connect_answers_201_and_stores_a_pending_connection() {
+    let env = TestEnv::start().await;
+    let mut f = start(&env, "tarabut-connect").await;
+    let (status, body) = http_answer(&f.invoke(Event::load("tarabut-connect").0).await);
+    assert_eq!(status, 201, "{body}");
+    let id = body["connectionId"].as_str().unwrap();
+    let conn = env
+        .state
+        .connections
+        .get(&alice(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(conn.status.as_str(), "pending");
+    // The same process again, now without claims.
+    let refused = f
+        .invoke(Event::load("negative/tarabut-connect.no-claims").0)
+        .await;
+    assert_eq!(http_answer(&refused).0, 401);
+    f.stop().await;
+}
+
+#[tokio::test]
+async fn tarabut_callback_redirects_an_unknown_intent_with_status_error() {
+    let env = TestEnv::start().await;
+    let mut f = start(&env, "tarabut-callback").await;
+    let response = f.invoke(Event::load("tarabut-callback").0).await;
+    assert_eq!(http_answer(&response).0, 302, "{response}");
+    let location = response["headers"]["location"].as_str().unwrap();
+    assert!(
+        location.starts_with("https://app.example.test/linked?"),
+        "{location}"
+    );
+    assert!(location.contains("status=error"), "{location}");
+    assert!(location.contains("error=unknown_intent"), "{location}");
+    assert!(env.dump().await.is_empty());
+    f.stop().await;
+}
+
+#[tokio::test]
+async fn tarabut_sync_syncs_a_linked_connection() {
+    let env = TestEnv::start().await;
+    let id = env.link(&alice(), "BLUE").await;
+    let mut f = start(&env, "tarabut-sync").await;
+    let event = Event::load("tarabut-sync").body(&json!({ "connectionId": id }).to_string());
+    let (status, body) = http_answer(&f.invoke(event.0).await);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["connectionId"], id.as_str());
+    assert_eq!(body["accounts"], 2);
+    // The fixture's own id was never created.
+    let (status, body) = http_answer(&f.invoke(Event::load("tarabut-sync").0).await);
+    assert_eq!(status, 404, "{body}");
+    f.stop().await;
+}
+
+#[tokio::test]
+async fn finance_connections_lists_the_callers_connections() {
+    let env = TestEnv::start().await;
+    let id = env.link(&alice(), "RED").await;
+    let mut f = start(&env, "finance-connections").await;
+    let (status, body) = http_answer(&f.invoke(Event::load("finance-connections").0).await);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["connections"][0]["connectionId"], id.as_str());
+    assert_eq!(body["connections"][0]["status"], "active");
+    f.stop().await;
+}
+
+#[tokio::test]
+async fn finance_connection_delete_erases_a_linked_connection() {
+    let env = TestEnv::start().await;
+    let id = env.link(&alice(), "BLUE").await;
+    let mut f = start(&env, "finance-connection-delete").await;
+    let mut event = Event::load("finance-connection-delete").path_param("id", &id);
+    event.0["rawPath"] = json!(format!("/finance/connections/{id}"));
+    event.0["requestContext"]["http"]["path"] = event.0["rawPath"].clone();
+    let response = f.invoke(event.0).await;
+    assert_eq!(http_answer(&response).0, 204, "{response}");
+    let conn = env
+        .state
+        .connections
+        .get(&alice(), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(conn.deleted_at.is_some());
+    assert!(env.state.accounts.list(&alice()).await.unwrap().is_empty());
+    // The fixture's own id was never created.
+    let response = f.invoke(Event::load("finance-connection-delete").0).await;
+    assert_eq!(http_answer(&response).0, 404, "{response}");
+    f.stop().await;
+}
+
+#[tokio::test]
+async fn finance_refresh_refreshes_every_active_connection() {
+    let env = TestEnv::start().await;
+    env.link(&alice(), "BLUE").await;
+    env.link(&alice(), "RED").await;
+    let mut f = start(&env, "finance-refresh").await;
+    let (status, body) = http_answer(&f.invoke(Event::load("finance-refresh").0).await);
+    assert_eq!(status, 200, "{body}");
+    let items = body["connections"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{body}");
+    assert!(items.iter().all(|i| i["status"] == "active"), "{body}");
+    f.stop().await;
+}
+
+#[tokio::test]
+async fn finance_refresh_balances_answers_and_stores_live_balances() {
+    let env = TestEnv::start().await;
+    env.link(&alice(), "BLUE").await;
+    let before = env.dump().await.len();
+    let mut f = start(&env, "finance-refresh-balances").await;
+    let (status, body) = http_answer(&f.invoke(Event::load("finance-refresh-balances").0).await);
+    assert_eq!(status, 200, "{body}");
+    let accounts = body["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 2, "{body}");
+    for a in accounts {
+        assert_eq!(a["balance"]["currency"], "BHD", "{a}");
+        assert!(
+            a["balance"]["amount"].is_string(),
+            "money is a decimal string: {a}"
+        );
+    }
+    assert_eq!(
+        env.dump().await.len(),
+        before + 2,
+        "one snapshot per account"
+    );
+    f.stop().await;
+}
+
+#[tokio::test]
+async fn cron_sync_banks_syncs_the_due_connections() {
+    let env = TestEnv::start().await;
+    let id = env.link(&alice(), "BLUE").await;
+    let mut conn = env
+        .state
+        .connections
+        .get(&alice(), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    conn.next_sync_at = Some(now_ms() - 60_000);
+    env.state.connections.save(&conn).await.unwrap();
+    let mut f = start(&env, "cron-sync-banks").await;
+    let summary = f.invoke(Event::load("cron-sync-banks").0).await;
+    assert_eq!(summary["due"], 1, "{summary}");
+    assert_eq!(summary["synced"], 1, "{summary}");
+    assert_eq!(summary["failed"], 0, "{summary}");
+    let dump = env.dump().await;
+    let item = dump
+        .iter()
+        .find(|i| i.s("sk").unwrap() == format!("CONN#{id}"))
+        .unwrap();
+    assert!(item.n("next_sync_at").unwrap() > now_ms());
+    f.stop().await;
+}
+
+/// A function without `TABLE_NAME` fails its init with a message naming the variable.
+#[tokio::test]
+async fn a_missing_variable_fails_the_init_naming_it() {
+    let env = TestEnv::start().await;
+    for function in ["tarabut-sync", "cron-sync-banks"] {
+        let vars: Vec<(String, String)> = environment(&env, function)
+            .into_iter()
+            .filter(|(k, _)| k != "TABLE_NAME")
+            .collect();
+        let spec = FunctionSpec::new(binary(function)).envs(vars);
+        let output = CapturedOutput::new();
+        let options = StartOptions {
+            output: OutputMode::Capture(output.clone()),
+            init_timeout: Duration::from_secs(60),
+        };
+        match Session::start_with(spec, options).await {
+            Err(InvokeError::InitError { .. } | InvokeError::ProcessExited { .. }) => {}
+            Err(other) => panic!("{function}: expected an init error, got {other}"),
+            Ok(session) => {
+                session.shutdown().await;
+                panic!("{function} started without TABLE_NAME");
+            }
+        }
+        let stderr = output.stderr();
+        assert!(stderr.contains("TABLE_NAME"), "{function} stderr: {stderr}");
+        assert_no_secrets(&stderr);
+        assert_no_secrets(&output.stdout());
+    }
+}
