@@ -4,7 +4,7 @@ CARGO ?= cargo
 FN ?=
 PROFILE ?= release
 
-.PHONY: help dev test test-rust check-template lint build bench bench-token invoke clean
+.PHONY: help dev test test-rust check-template lint build bench bench-token bench-insights invoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -27,11 +27,14 @@ lint: ## formatting and clippy, as CI checks them
 build: ## release binaries of every function (host target; see README for arm64 packaging)
 	$(CARGO) build --release --workspace --bins
 
-bench: bench-token ## the benchmarks (results recorded in BENCHMARKS.md)
+bench: bench-token bench-insights ## the benchmarks (results recorded in BENCHMARKS.md)
 
 bench-token: ## token coordination across N processes vs. per-process refresh
 	$(CARGO) build --release -p token-probe
 	scripts/with-dynalite.sh target/release/token-bench
+
+bench-insights: ## time and peak memory of each insight at 10k, 100k and 1M transactions
+	$(CARGO) run --release -p insights-bench
 
 invoke: ## run a built function under the local Runtime API: make invoke FN=insights-salary
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<function>"; exit 2; }

@@ -97,6 +97,13 @@ pub fn query_param<'a>(req: &'a Request, name: &str) -> Result<Option<&'a str>, 
     }
 }
 
+/// Every query-string pair as received (a repeated key appears once per value).
+pub fn query_pairs(req: &Request) -> Vec<(&str, &str)> {
+    req.query_string_parameters_ref()
+        .map(|q| q.iter().collect())
+        .unwrap_or_default()
+}
+
 /// A path parameter (`/finance/connections/{id}`).
 pub fn path_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.path_parameters_ref().and_then(|p| p.first(name))

@@ -133,6 +133,12 @@ impl TestEnv {
         dump(&self.table).await
     }
 
+    /// Links both demo banks for `user`: BLUE (Bahrain, BHD current + savings) and RED (Saudi
+    /// Arabia, SAR current + credit card), with their year of history synced.
+    pub async fn link_demo_banks(&self, user: &UserId) -> [String; 2] {
+        [self.link(user, "BLUE").await, self.link(user, "RED").await]
+    }
+
     /// Links a bank for `user` the way a browser would: connect, approve on the sandbox's
     /// connect page, then the callback. Returns the connection id.
     pub async fn link(&self, user: &UserId, provider: &str) -> String {

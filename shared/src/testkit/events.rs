@@ -91,6 +91,19 @@ impl Event {
         self
     }
 
+    /// The event of an insight route with `from`, `to` and more query pairs.
+    pub fn range(
+        name: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        extra: &[(&str, &str)],
+    ) -> Event {
+        let (f, t) = (from.to_string(), to.to_string());
+        let mut pairs = vec![("from", f.as_str()), ("to", t.as_str())];
+        pairs.extend_from_slice(extra);
+        Event::load(name).query(&pairs)
+    }
+
     pub fn request(&self) -> Request {
         lambda_http::request::from_str(&self.0.to_string()).expect("a valid API Gateway v2 event")
     }

@@ -73,11 +73,10 @@ pub static ROUTES: &[Route] = &[
     route!("DELETE" "/finance/connections/{id}", Jwt, "finance-connection-delete" => finance_connection_delete),
     route!("POST" "/finance/refresh", Jwt, "finance-refresh" => finance_refresh),
     route!("POST" "/finance/refresh-balances", Jwt, "finance-refresh-balances" => finance_refresh_balances),
-    // TODO(lead): the insight routes, one line each once their crates exist:
-    // route!("GET" "/finance/insights/spending", Jwt, "insights-spending" => insights_spending),
-    // route!("GET" "/finance/insights/income", Jwt, "insights-income" => insights_income),
-    // route!("GET" "/finance/insights/salary", Jwt, "insights-salary" => insights_salary),
-    // route!("GET" "/finance/insights/balance-history", Jwt, "insights-balance-history" => insights_balance_history),
+    route!("GET" "/finance/insights/spending", Jwt, "insights-spending" => insights_spending),
+    route!("GET" "/finance/insights/income", Jwt, "insights-income" => insights_income),
+    route!("GET" "/finance/insights/salary", Jwt, "insights-salary" => insights_salary),
+    route!("GET" "/finance/insights/balance-history", Jwt, "insights-balance-history" => insights_balance_history),
 ];
 
 /// A route with the path parameters its pattern captured (percent-decoded).

@@ -21,7 +21,7 @@ use shared::identity::UserId;
 use shared::store::ItemExt;
 use shared::testkit::{Event, TestEnv, test_env_vars, workspace_root};
 
-const FUNCTIONS: [&str; 8] = [
+const FUNCTIONS: [&str; 12] = [
     "tarabut-connect",
     "tarabut-callback",
     "tarabut-sync",
@@ -30,6 +30,10 @@ const FUNCTIONS: [&str; 8] = [
     "finance-refresh",
     "finance-refresh-balances",
     "cron-sync-banks",
+    "insights-spending",
+    "insights-income",
+    "insights-salary",
+    "insights-balance-history",
 ];
 
 /// The `sub` of the event files.
@@ -358,5 +362,36 @@ async fn a_missing_variable_fails_the_init_naming_it() {
         assert!(stderr.contains("TABLE_NAME"), "{function} stderr: {stderr}");
         assert_no_secrets(&stderr);
         assert_no_secrets(&output.stdout());
+    }
+}
+
+/// The four insight functions answer over a linked user's synced year, in one process each.
+#[tokio::test]
+async fn insight_functions_answer_their_events() {
+    let env = TestEnv::start().await;
+    env.link_demo_banks(&alice()).await;
+    let today = chrono::Utc::now().date_naive();
+    let from = today - chrono::Duration::days(60);
+    let to = today + chrono::Duration::days(1);
+    for (function, field) in [
+        ("insights-spending", "periods"),
+        ("insights-income", "sources"),
+        ("insights-salary", "primary"),
+        ("insights-balance-history", "accounts"),
+    ] {
+        let mut f = start(&env, function).await;
+        let event = if function == "insights-salary" {
+            Event::load(function)
+        } else {
+            Event::range(function, from, to, &[])
+        };
+        let (status, body) = http_answer(&f.invoke(event.0).await);
+        assert_eq!(status, 200, "{function}: {body}");
+        assert!(!body[field].is_null(), "{function}: {body}");
+        let refused = f
+            .invoke(Event::load(&format!("negative/{function}.no-claims")).0)
+            .await;
+        assert_eq!(http_answer(&refused).0, 401, "{function}");
+        f.stop().await;
     }
 }

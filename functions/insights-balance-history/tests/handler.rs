@@ -1,0 +1,127 @@
+//! GET /finance/insights/balance-history driven by `events/insights-balance-history.json`
+//! against a fresh table on the local DynamoDB and the sandbox's demo data.
+
+use std::collections::HashSet;
+
+use chrono::{Duration, NaiveDate, Utc};
+use shared::identity::UserId;
+use shared::testkit::{Answer, Event, TestEnv, money, refused_without_change};
+
+const EVENT: &str = "insights-balance-history";
+const ALICE: &str = "user-7f3c1a2e";
+const BOB: &str = "user-b0b";
+
+async fn call(env: &TestEnv, event: Event) -> Answer {
+    Answer::read(
+        insights_balance_history::handle(&env.state, event.request())
+            .await
+            .expect("answer"),
+    )
+}
+
+/// The last 30 days, today included.
+fn last_30_days() -> (NaiveDate, NaiveDate) {
+    let tomorrow = Utc::now().date_naive() + Duration::days(1);
+    (tomorrow - Duration::days(30), tomorrow)
+}
+
+#[tokio::test]
+async fn every_day_once_per_account_ending_at_the_banks_balance() {
+    let env = TestEnv::start().await;
+    let alice = UserId::parse(ALICE).unwrap();
+    env.link_demo_banks(&alice).await;
+    let (from, to) = last_30_days();
+    let answer = call(&env, Event::range(EVENT, from, to, &[("currency", "BHD")])).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let report = answer.json();
+    let accounts = report["accounts"].as_array().unwrap();
+    let stored = env.state.accounts.list(&alice).await.unwrap();
+    assert_eq!(accounts.len(), stored.len(), "one series per account");
+    for series in accounts {
+        let points = series["points"].as_array().unwrap();
+        let days: Vec<NaiveDate> = points
+            .iter()
+            .map(|p| p["date"].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(days.len(), 30, "every day of [from, to)");
+        assert_eq!(days.iter().collect::<HashSet<_>>().len(), 30, "each once");
+        assert_eq!(days[0], from);
+        // The series reaches the balance the bank reported, on the anchor's day.
+        let record = stored
+            .iter()
+            .find(|a| a.account_id == series["accountId"].as_str().unwrap())
+            .unwrap();
+        let anchor_date: NaiveDate = series["anchor"]["date"].as_str().unwrap().parse().unwrap();
+        let at_anchor = points
+            .iter()
+            .find(|p| p["date"].as_str().unwrap() == anchor_date.to_string())
+            .expect("the latest balance is within the last 30 days");
+        assert_eq!(
+            Some(money(&at_anchor["balance"])),
+            record.balance,
+            "{series}"
+        );
+        // balance(d) = balance(d-1) + flows(d) + adjustment(d)
+        for pair in points.windows(2) {
+            let prev = money(&pair[0]["balance"]);
+            let next = money(&pair[1]["balance"]);
+            let flows = money(&pair[1]["flows"]);
+            let adjustment = pair[1]
+                .get("adjustment")
+                .filter(|a| !a.is_null())
+                .map(money);
+            let mut expected = prev.checked_add(flows).unwrap();
+            if let Some(a) = adjustment {
+                expected = expected.checked_add(a).unwrap();
+            }
+            assert_eq!(next, expected, "{}", pair[1]);
+        }
+    }
+    // A total per day in BHD; the SAR accounts converted at the peg, none left out.
+    let totals = report["totals"].as_array().unwrap();
+    assert_eq!(totals.len(), 30);
+    assert!(totals.iter().all(|t| t["total"]["currency"] == "BHD"));
+    assert!(
+        report["unconverted"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn one_account_and_bad_queries() {
+    let env = TestEnv::start().await;
+    let alice = UserId::parse(ALICE).unwrap();
+    env.link(&alice, "BLUE").await;
+    let bob = UserId::parse(BOB).unwrap();
+    env.link(&bob, "RED").await;
+    let mine = env.state.accounts.list(&alice).await.unwrap()[0]
+        .account_id
+        .clone();
+    let bobs = env.state.accounts.list(&bob).await.unwrap()[0]
+        .account_id
+        .clone();
+    let (from, to) = last_30_days();
+    let answer = call(&env, Event::range(EVENT, from, to, &[("accountId", &mine)])).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.json()["accounts"].as_array().unwrap().len(), 1);
+
+    let (f, t) = (from.to_string(), to.to_string());
+    let cases: Vec<(Vec<(&str, &str)>, u16)> = vec![
+        (vec![("from", &f)], 400),
+        (vec![("from", &t), ("to", &f)], 400),
+        (vec![("from", "2023-01-01"), ("to", &t)], 400),
+        (vec![("from", &f), ("to", &t), ("currency", "XYZ")], 400),
+        (vec![("from", &f), ("to", &t), ("currency", "bhd")], 400),
+        (vec![("from", &f), ("to", &t), ("accountId", &bobs)], 404),
+    ];
+    for (pairs, status) in cases {
+        let event = Event::load(EVENT).query(&pairs);
+        refused_without_change(&env, |e| call(&env, e), event, status).await;
+    }
+    for negative in [
+        "negative/insights-balance-history.no-claims",
+        "negative/insights-balance-history.empty-sub",
+    ] {
+        refused_without_change(&env, |e| call(&env, e), Event::load(negative), 401).await;
+    }
+}

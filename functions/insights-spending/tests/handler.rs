@@ -1,0 +1,229 @@
+//! GET /finance/insights/spending driven by `events/insights-spending.json` against a fresh
+//! table on the local DynamoDB and the sandbox's year of demo data.
+
+use chrono::{Datelike, Months, NaiveDate, Utc};
+use shared::identity::UserId;
+use shared::money::Money;
+use shared::testkit::{Answer, Event, TestEnv, money, refused_without_change};
+
+const EVENT: &str = "insights-spending";
+const ALICE: &str = "user-7f3c1a2e";
+const BOB: &str = "user-b0b";
+
+async fn call(env: &TestEnv, event: Event) -> Answer {
+    Answer::read(
+        insights_spending::handle(&env.state, event.request())
+            .await
+            .expect("answer"),
+    )
+}
+
+/// The last complete calendar month before today: [first day, first day of this month).
+fn last_month() -> (NaiveDate, NaiveDate) {
+    let today = Utc::now().date_naive();
+    let this_month = today.with_day(1).unwrap();
+    (this_month - Months::new(1), this_month)
+}
+
+async fn linked_env() -> TestEnv {
+    let env = TestEnv::start().await;
+    env.link_demo_banks(&UserId::parse(ALICE).unwrap()).await;
+    env
+}
+
+fn range_event(from: NaiveDate, to: NaiveDate, extra: &[(&str, &str)]) -> Event {
+    Event::range(EVENT, from, to, extra)
+}
+
+#[tokio::test]
+async fn last_month_by_category_nets_add_up_and_transfers_are_excluded() {
+    let env = linked_env().await;
+    let (from, to) = last_month();
+    let answer = call(&env, range_event(from, to, &[("groupBy", "category")])).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.content_type, "application/json");
+    let report = answer.json();
+    let periods = report["periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 1, "one calendar month");
+    let currencies = periods[0]["currencies"].as_array().unwrap();
+    let codes: Vec<&str> = currencies
+        .iter()
+        .map(|c| c["total"]["currency"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"BHD") && codes.contains(&"SAR"),
+        "{codes:?}"
+    );
+    for c in currencies {
+        // Money is a decimal string with the currency's digits, never a float.
+        let total = money(&c["total"]);
+        let digits = total.currency().exponent() as usize;
+        let text = c["total"]["amount"].as_str().unwrap();
+        assert_eq!(text.split('.').nth(1).map(str::len), Some(digits), "{text}");
+        // The total is the sum of the group nets (refunds reduce their group; no abs()).
+        let nets: Vec<Money> = c["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| money(&g["net"]))
+            .collect();
+        assert!(!nets.is_empty());
+        assert_eq!(Money::sum(total.currency(), &nets).unwrap(), total);
+        assert!(total.minor() > 0, "a month of demo life costs something");
+    }
+    // The monthly 100 BHD → 997.34 SAR own-account transfer is money moved, not spent.
+    let bhd = currencies
+        .iter()
+        .find(|c| c["total"]["currency"] == "BHD")
+        .unwrap();
+    assert!(
+        bhd["excluded"]["internalTransfers"]["count"]
+            .as_u64()
+            .unwrap()
+            >= 1,
+        "{bhd}"
+    );
+    let groups: Vec<&str> = bhd["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["key"].as_str().unwrap())
+        .collect();
+    assert!(!groups.contains(&"transfer_in"), "{groups:?}");
+}
+
+#[tokio::test]
+async fn by_merchant_and_for_one_account() {
+    let env = linked_env().await;
+    let (from, to) = last_month();
+    let answer = call(&env, range_event(from, to, &[("groupBy", "merchant")])).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let report = answer.json();
+    let labels: Vec<String> = report["periods"][0]["currencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["groups"].as_array().unwrap().iter())
+        .map(|g| g["label"].as_str().unwrap().to_lowercase())
+        .collect();
+    assert!(labels.iter().any(|l| l.contains("lulu")), "{labels:?}");
+
+    let accounts = env
+        .state
+        .accounts
+        .list(&UserId::parse(ALICE).unwrap())
+        .await
+        .unwrap();
+    let sar = accounts
+        .iter()
+        .find(|a| a.currency.code() == "SAR")
+        .unwrap();
+    let answer = call(
+        &env,
+        range_event(from, to, &[("accountId", &sar.account_id)]),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let currencies = answer.json()["periods"][0]["currencies"].clone();
+    let codes: Vec<&str> = currencies
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["total"]["currency"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["SAR"]);
+}
+
+#[tokio::test]
+async fn a_range_of_several_months_lists_each_month_once() {
+    let env = linked_env().await;
+    let (_, to) = last_month();
+    let from = to - Months::new(3);
+    let answer = call(&env, range_event(from, to, &[])).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let months: Vec<String> = answer.json()["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["month"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(months.len(), 3);
+    let mut unique = months.clone();
+    unique.dedup();
+    assert_eq!(unique, months);
+}
+
+#[tokio::test]
+async fn refresh_pulls_fresh_data_first() {
+    let env = linked_env().await;
+    let (from, to) = last_month();
+    env.control.reset_counters().await;
+    let answer = call(&env, range_event(from, to, &[("refresh", "true")])).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let refreshed = answer.json()["refreshed"].clone();
+    assert_eq!(refreshed.as_array().unwrap().len(), 2, "{refreshed}");
+    assert!(env.control.calls("transactions").await > 0);
+}
+
+#[tokio::test]
+async fn bad_queries_are_refused_and_change_nothing() {
+    let env = linked_env().await;
+    let (from, to) = last_month();
+    let bob = UserId::parse(BOB).unwrap();
+    env.link(&bob, "RED").await;
+    let bobs_account = env.state.accounts.list(&bob).await.unwrap()[0]
+        .account_id
+        .clone();
+    let f = from.to_string();
+    let t = to.to_string();
+    let long_from = (to - Months::new(25)).to_string();
+    let cases: Vec<(Vec<(&str, &str)>, u16)> = vec![
+        (vec![("to", &t)], 400),
+        (vec![("from", &f)], 400),
+        (vec![("from", &t), ("to", &f)], 400),
+        (vec![("from", &f), ("to", &f)], 400),
+        (vec![("from", &long_from), ("to", &t)], 400),
+        (vec![("from", "2026-13-01"), ("to", &t)], 400),
+        (vec![("from", "yesterday"), ("to", &t)], 400),
+        (vec![("from", &f), ("to", &t), ("groupBy", "day")], 400),
+        (vec![("from", &f), ("to", &t), ("refresh", "maybe")], 400),
+        (vec![("from", &f), ("to", &t), ("limit", "5")], 400),
+        (vec![("from", &f), ("from", &f), ("to", &t)], 400),
+        (
+            vec![("from", &f), ("to", &t), ("accountId", &bobs_account)],
+            404,
+        ),
+        (
+            vec![("from", &f), ("to", &t), ("accountId", "no-such-account")],
+            404,
+        ),
+        (vec![("from", &f), ("to", &t), ("accountId", "a#b")], 404),
+    ];
+    for (pairs, status) in cases {
+        let event = Event::load(EVENT).query(&pairs);
+        refused_without_change(&env, |e| call(&env, e), event, status).await;
+    }
+    for negative in [
+        "negative/insights-spending.no-claims",
+        "negative/insights-spending.empty-sub",
+    ] {
+        refused_without_change(&env, |e| call(&env, e), Event::load(negative), 401).await;
+    }
+}
+
+#[tokio::test]
+async fn a_user_without_banks_gets_empty_months() {
+    let env = TestEnv::start().await;
+    let (from, to) = last_month();
+    let answer = call(&env, range_event(from, to, &[])).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let report = answer.json();
+    assert_eq!(report["periods"].as_array().unwrap().len(), 1);
+    assert!(
+        report["periods"][0]["currencies"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{report}"
+    );
+}

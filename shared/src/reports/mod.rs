@@ -1,0 +1,243 @@
+//! The insight routes' use-cases: validate the query, optionally pull fresh data, read the
+//! caller's items with keyed date-range queries, and hand them to the pure engine
+//! ([`crate::insights`]).
+
+mod inputs;
+pub mod query;
+
+use chrono::{Duration as Days, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::AppState;
+use crate::deadline::Deadline;
+use crate::error::AppError;
+use crate::identity::UserId;
+use crate::insights::{
+    self, BalanceHistoryQuery, GroupBy, IncomeQuery, InsightsError, SpendingQuery,
+};
+use crate::money::Money;
+use crate::sync::manage::{self, RefreshItem, RefreshRequest};
+use inputs::Loaded;
+pub use query::Params;
+
+/// Extra days read before a range: refunds inherit the category of a purchase up to 90 days
+/// earlier, and own-account transfers pair legs up to 4 days apart.
+const CONTEXT_BEFORE_DAYS: i64 = 95;
+const CONTEXT_AFTER_DAYS: i64 = 5;
+/// History the recurring engine looks at for regular income and salary.
+const HISTORY_DAYS: i64 = 400;
+
+/// An insight report, with what `refresh=true` did first.
+#[derive(Debug, Serialize)]
+pub struct Report<T: Serialize> {
+    #[serde(flatten)]
+    pub report: T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refreshed: Option<Vec<RefreshItem>>,
+}
+
+/// "Today" for the engine: the Gulf's civil date (UTC+3 covers Bahrain and Saudi Arabia; the
+/// engine handles each account's own zone for its transactions).
+pub fn gulf_today() -> NaiveDate {
+    (Utc::now() + Days::hours(3)).date_naive()
+}
+
+fn engine_error(e: InsightsError) -> AppError {
+    match e {
+        InsightsError::UnknownAccount(_) => AppError::NotFound("account"),
+        InsightsError::InvalidRange { .. }
+        | InsightsError::RangeTooLong { .. }
+        | InsightsError::DateOutOfRange { .. } => AppError::BadRequest(e.to_string()),
+        other => AppError::Internal(format!("insights: {other}")),
+    }
+}
+
+async fn refresh_first(
+    state: &AppState,
+    user: &UserId,
+    wanted: bool,
+    deadline: Deadline,
+) -> Result<Option<Vec<RefreshItem>>, AppError> {
+    if !wanted {
+        return Ok(None);
+    }
+    // Leave time to compute and answer after the refresh.
+    let budget = deadline.less(std::time::Duration::from_secs(3));
+    let r = manage::refresh(state, user, RefreshRequest::default(), budget).await?;
+    Ok(Some(r.connections))
+}
+
+/// The caller's data for `[from, to)` plus context; `account_id` must be theirs (else 404).
+async fn load(
+    state: &AppState,
+    user: &UserId,
+    from: NaiveDate,
+    to: NaiveDate,
+    account_id: Option<&str>,
+) -> Result<Loaded, AppError> {
+    let loaded = inputs::load(state, user, from, to).await?;
+    if let Some(id) = account_id
+        && !loaded.accounts.iter().any(|a| a.account_id == id)
+    {
+        return Err(AppError::NotFound("account"));
+    }
+    Ok(loaded)
+}
+
+pub async fn spending(
+    state: &AppState,
+    user: &UserId,
+    params: &Params<'_>,
+    deadline: Deadline,
+) -> Result<Report<insights::SpendingReport>, AppError> {
+    let (from, to) = params.range()?;
+    let group_by = match params.get("groupBy") {
+        None | Some("category") => GroupBy::Category,
+        Some("merchant") => GroupBy::Merchant,
+        Some(other) => {
+            return Err(AppError::BadRequest(format!(
+                "groupBy must be category or merchant, got {other:?}"
+            )));
+        }
+    };
+    let account_id = params.account_id()?;
+    let refresh = params.flag("refresh")?;
+    let refreshed = refresh_first(state, user, refresh, deadline).await?;
+    let data = load(
+        state,
+        user,
+        from - Days::days(CONTEXT_BEFORE_DAYS),
+        to + Days::days(CONTEXT_AFTER_DAYS),
+        account_id.as_deref(),
+    )
+    .await?;
+    let query = SpendingQuery {
+        from,
+        to,
+        group_by,
+        account_id,
+    };
+    let report =
+        insights::spending(&data.accounts, &data.transactions, &query).map_err(engine_error)?;
+    Ok(Report { report, refreshed })
+}
+
+pub async fn income(
+    state: &AppState,
+    user: &UserId,
+    params: &Params<'_>,
+    deadline: Deadline,
+) -> Result<Report<insights::IncomeReport>, AppError> {
+    let (from, to) = params.range()?;
+    let account_id = params.account_id()?;
+    let refresh = params.flag("refresh")?;
+    let refreshed = refresh_first(state, user, refresh, deadline).await?;
+    let data = load(
+        state,
+        user,
+        from.min(to - Days::days(HISTORY_DAYS)),
+        to + Days::days(CONTEXT_AFTER_DAYS),
+        account_id.as_deref(),
+    )
+    .await?;
+    let query = IncomeQuery {
+        from,
+        to,
+        account_id,
+    };
+    let report = insights::income(&data.accounts, &data.transactions, &query, gulf_today())
+        .map_err(engine_error)?;
+    Ok(Report { report, refreshed })
+}
+
+/// Tarabut's own salary detection, as a cross-check of ours.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TarabutSalary {
+    /// False when Tarabut did not answer (or the product is not enabled).
+    pub available: bool,
+    pub payments: Vec<TarabutSalaryPayment>,
+    /// Whether Tarabut's latest payment matches our primary salary (amount within 5 %,
+    /// date within 3 days).
+    pub agrees: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TarabutSalaryPayment {
+    pub amount: Money,
+    pub booking_date: NaiveDate,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SalaryAnswer {
+    #[serde(flatten)]
+    pub report: insights::SalaryReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tarabut: Option<TarabutSalary>,
+}
+
+pub async fn salary(
+    state: &AppState,
+    user: &UserId,
+    params: &Params<'_>,
+    deadline: Deadline,
+) -> Result<Report<SalaryAnswer>, AppError> {
+    let refresh = params.flag("refresh")?;
+    let corroborate = params.flag("corroborate")?;
+    let refreshed = refresh_first(state, user, refresh, deadline).await?;
+    let today = gulf_today();
+    let data = load(
+        state,
+        user,
+        today - Days::days(HISTORY_DAYS),
+        today + Days::days(1),
+        None,
+    )
+    .await?;
+    let report =
+        insights::salary(&data.accounts, &data.transactions, today).map_err(engine_error)?;
+    let tarabut = if corroborate && !data.accounts.is_empty() {
+        Some(inputs::tarabut_salary(state, user, &report, deadline).await)
+    } else {
+        None
+    };
+    Ok(Report {
+        report: SalaryAnswer { report, tarabut },
+        refreshed,
+    })
+}
+
+pub async fn balance_history(
+    state: &AppState,
+    user: &UserId,
+    params: &Params<'_>,
+    deadline: Deadline,
+) -> Result<Report<insights::BalanceHistoryReport>, AppError> {
+    let (from, to) = params.range()?;
+    let account_id = params.account_id()?;
+    let reporting_currency = params.currency("currency")?;
+    let refresh = params.flag("refresh")?;
+    let refreshed = refresh_first(state, user, refresh, deadline).await?;
+    // Walking back from today's anchor needs every transaction since `from`.
+    let until = gulf_today().max(to) + Days::days(CONTEXT_AFTER_DAYS);
+    let data = load(
+        state,
+        user,
+        from - Days::days(1),
+        until,
+        account_id.as_deref(),
+    )
+    .await?;
+    let readings = inputs::balance_readings(state, user, &data).await?;
+    let query = BalanceHistoryQuery {
+        from,
+        to,
+        account_id,
+        reporting_currency,
+    };
+    let report = insights::balance_history(&data.accounts, &data.transactions, &readings, &query)
+        .map_err(engine_error)?;
+    Ok(Report { report, refreshed })
+}
