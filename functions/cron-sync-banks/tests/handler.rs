@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use shared::identity::UserId;
 use shared::store::{Item, ItemExt};
 use shared::sync::cron::CronSummary;
-use shared::testkit::{Event, TestEnv};
+use shared::testkit::{Event, TestEnv, connection_item};
 
 const ALICE: &str = "user-7f3c1a2e";
 const BOB: &str = "user-b0b";
@@ -73,16 +73,6 @@ async fn due_now(env: &TestEnv) -> usize {
         .await
         .unwrap()
         .len()
-}
-
-fn connection_item<'a>(items: &'a [Item], sub: &str, id: &str) -> &'a Item {
-    items
-        .iter()
-        .find(|i| {
-            i.s("pk").unwrap() == format!("USER#{sub}")
-                && i.s("sk").unwrap() == format!("CONN#{id}")
-        })
-        .unwrap_or_else(|| panic!("no connection item {id}"))
 }
 
 async fn consent_of(env: &TestEnv, sub: &str, id: &str) -> String {

@@ -1,140 +1,24 @@
 //! POST /tarabut/connect driven by `events/tarabut-connect.json` against a fresh table on the
 //! local DynamoDB and an in-process Tarabut sandbox.
 
-// The helper block is the same in every function's handler tests; not every file uses all of it.
-#![allow(dead_code)]
-
-use lambda_http::{Body, Response};
 use serde_json::{Value, json};
-use shared::identity::UserId;
 use shared::store::{Item, ItemExt};
-use shared::testkit::{Event, TestEnv};
-
-// ---- helpers (the same block in every function's handler tests) ----
+use shared::testkit::{Answer, Event, TestEnv, connection_item, refused_without_change, with_pk};
 
 const EVENT: &str = "tarabut-connect";
 /// The `sub` of the event files.
 const ALICE: &str = "user-7f3c1a2e";
-const BOB: &str = "user-b0b";
-
-struct Answer {
-    status: u16,
-    content_type: String,
-    headers: lambda_http::http::HeaderMap,
-    text: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-}
 
 async fn call(env: &TestEnv, event: &Event) -> Answer {
     let response = tarabut_connect::handle(&env.state, event.request())
         .await
         .expect("the handler answers every request");
-    answer(response)
+    Answer::read(response)
 }
 
-fn answer(response: Response<Body>) -> Answer {
-    let text = String::from_utf8(response.body().as_ref().to_vec()).unwrap();
-    assert_no_secrets(&text);
-    for value in response.headers().values() {
-        assert_no_secrets(value.to_str().unwrap());
-    }
-    let answer = Answer {
-        status: response.status().as_u16(),
-        content_type: String::new(),
-        headers: response.headers().clone(),
-        text,
-    };
-    Answer {
-        content_type: answer
-            .header("content-type")
-            .unwrap_or_default()
-            .to_string(),
-        ..answer
-    }
-}
-
-/// No client secret, access token, panic or source location ever reaches a client.
-fn assert_no_secrets(text: &str) {
-    for needle in ["sandbox-secret", "sbx_", "panicked", "backtrace", ".rs:"] {
-        assert!(!text.contains(needle), "{needle:?} in a response: {text}");
-    }
-}
-
-/// An RFC 9457 problem with exactly `type`, `title`, `status`, `detail`.
-fn assert_problem(answer: &Answer, status: u16) -> Value {
-    assert_eq!(answer.status, status, "{}", answer.text);
-    assert_eq!(answer.content_type, "application/problem+json");
-    let problem = answer.json();
-    let mut keys: Vec<&str> = problem
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
-    assert_eq!(keys, ["detail", "status", "title", "type"], "{problem}");
-    assert!(problem["type"].as_str().unwrap().starts_with("/problems/"));
-    assert!(!problem["title"].as_str().unwrap().is_empty());
-    assert_eq!(problem["status"], status);
-    assert!(!problem["detail"].as_str().unwrap().is_empty());
-    problem
-}
-
-/// Sends a bad request: a 4xx problem, and not one item of the table changed.
-async fn refused_without_change(env: &TestEnv, event: Event, status: u16) -> Value {
-    // Shown only when the test fails: which case it was.
-    eprintln!(
-        "case: body {} path {}",
-        event.0["body"], event.0["pathParameters"]
-    );
-    let before = env.dump().await;
-    let answer = call(env, &event).await;
-    let problem = assert_problem(&answer, status);
-    assert_eq!(
-        env.dump().await,
-        before,
-        "a refused request changed the table"
-    );
-    problem
-}
-
-fn user(sub: &str) -> UserId {
-    UserId::parse(sub).unwrap()
-}
-
-fn with_pk<'a>(items: &'a [Item], pk: &str) -> Vec<&'a Item> {
-    items.iter().filter(|i| i.s("pk").unwrap() == pk).collect()
-}
-
-fn with_sk_prefix<'a>(items: &'a [Item], pk: &str, prefix: &str) -> Vec<&'a Item> {
-    with_pk(items, pk)
-        .into_iter()
-        .filter(|i| i.s("sk").unwrap().starts_with(prefix))
-        .collect()
-}
-
-fn connection_item<'a>(items: &'a [Item], sub: &str, id: &str) -> &'a Item {
-    with_sk_prefix(items, &format!("USER#{sub}"), &format!("CONN#{id}"))
-        .first()
-        .copied()
-        .unwrap_or_else(|| panic!("no connection item {id}"))
-}
-
-fn transactions<'a>(items: &'a [Item], sub: &str) -> Vec<&'a Item> {
-    with_pk(items, &format!("USER#{sub}#TXN"))
-}
-
-fn balances<'a>(items: &'a [Item], sub: &str) -> Vec<&'a Item> {
-    with_pk(items, &format!("USER#{sub}#BAL"))
+/// A bad request: a 4xx problem, and not one item of the table changed.
+async fn refused(env: &TestEnv, event: Event, status: u16) -> Value {
+    refused_without_change(env, |e| async move { call(env, &e).await }, event, status).await
 }
 
 fn now_ms() -> i64 {
@@ -240,7 +124,7 @@ async fn a_tarabut_failure_leaves_no_pending_connection() {
     env.control
         .fault(json!({"endpoint": "create_intent", "status": 500}))
         .await;
-    let problem = refused_without_change(&env, Event::load(EVENT), 502).await;
+    let problem = refused(&env, Event::load(EVENT), 502).await;
     assert_eq!(problem["type"], "/problems/upstream-error");
 }
 
@@ -251,10 +135,10 @@ async fn missing_or_empty_claims_are_401() {
     let env = TestEnv::start().await;
     for file in ["no-claims", "empty-sub"] {
         let event = Event::load(&format!("negative/{EVENT}.{file}"));
-        let problem = refused_without_change(&env, event, 401).await;
+        let problem = refused(&env, event, 401).await;
         assert_eq!(problem["type"], "/problems/unauthenticated");
     }
-    refused_without_change(&env, Event::load(EVENT).user("a#b"), 401).await;
+    refused(&env, Event::load(EVENT).user("a#b"), 401).await;
     assert_eq!(env.control.calls("create_intent").await, 0);
     assert_eq!(env.control.calls("token").await, 0);
 }
@@ -276,7 +160,7 @@ async fn malformed_bodies_are_400() {
         json!({ "providerId": long }).to_string(), // malformed id
     ];
     for body in bodies {
-        let problem = refused_without_change(&env, Event::load(EVENT).body(&body), 400).await;
+        let problem = refused(&env, Event::load(EVENT).body(&body), 400).await;
         assert_eq!(problem["type"], "/problems/bad-request", "{body}");
     }
     assert_eq!(env.control.calls("create_intent").await, 0);
@@ -286,9 +170,9 @@ async fn malformed_bodies_are_400() {
 async fn an_oversized_body_is_413_and_another_content_type_415() {
     let env = TestEnv::start().await;
     let huge = json!({ "providerId": "BLUE", "pad": "x".repeat(65 * 1024) }).to_string();
-    refused_without_change(&env, Event::load(EVENT).body(&huge), 413).await;
+    refused(&env, Event::load(EVENT).body(&huge), 413).await;
     let form = Event::load(EVENT).header("content-type", "application/x-www-form-urlencoded");
-    let problem = refused_without_change(&env, form, 415).await;
+    let problem = refused(&env, form, 415).await;
     assert_eq!(problem["type"], "/problems/unsupported-media-type");
     assert_eq!(env.control.calls("create_intent").await, 0);
 }
@@ -301,5 +185,5 @@ async fn a_bank_tarabut_does_not_know_is_a_4xx_and_writes_nothing() {
     // A token first, so the refused call below has nothing legitimate to write.
     assert_eq!(call(&env, &Event::load(EVENT)).await.status, 201);
     let event = Event::load(EVENT).body(r#"{"providerId": "GREEN"}"#);
-    refused_without_change(&env, event, 400).await;
+    refused(&env, event, 400).await;
 }

@@ -1,140 +1,33 @@
 //! POST /tarabut/sync driven by `events/tarabut-sync.json` against a fresh table on the local
 //! DynamoDB and an in-process Tarabut sandbox.
 
-// The helper block is the same in every function's handler tests; not every file uses all of it.
-#![allow(dead_code)]
-
-use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use shared::identity::UserId;
-use shared::store::{Item, ItemExt};
-use shared::testkit::{Event, TestEnv};
-
-// ---- helpers (the same block in every function's handler tests) ----
+use shared::store::ItemExt;
+use shared::testkit::{
+    Answer, Event, TestEnv, assert_problem, balances, connection_item, refused_without_change,
+    transactions, with_sk_prefix,
+};
 
 const EVENT: &str = "tarabut-sync";
 /// The `sub` of the event files.
 const ALICE: &str = "user-7f3c1a2e";
 const BOB: &str = "user-b0b";
 
-struct Answer {
-    status: u16,
-    content_type: String,
-    headers: lambda_http::http::HeaderMap,
-    text: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-}
-
 async fn call(env: &TestEnv, event: &Event) -> Answer {
     let response = tarabut_sync::handle(&env.state, event.request())
         .await
         .expect("the handler answers every request");
-    answer(response)
+    Answer::read(response)
 }
 
-fn answer(response: Response<Body>) -> Answer {
-    let text = String::from_utf8(response.body().as_ref().to_vec()).unwrap();
-    assert_no_secrets(&text);
-    for value in response.headers().values() {
-        assert_no_secrets(value.to_str().unwrap());
-    }
-    let answer = Answer {
-        status: response.status().as_u16(),
-        content_type: String::new(),
-        headers: response.headers().clone(),
-        text,
-    };
-    Answer {
-        content_type: answer
-            .header("content-type")
-            .unwrap_or_default()
-            .to_string(),
-        ..answer
-    }
-}
-
-/// No client secret, access token, panic or source location ever reaches a client.
-fn assert_no_secrets(text: &str) {
-    for needle in ["sandbox-secret", "sbx_", "panicked", "backtrace", ".rs:"] {
-        assert!(!text.contains(needle), "{needle:?} in a response: {text}");
-    }
-}
-
-/// An RFC 9457 problem with exactly `type`, `title`, `status`, `detail`.
-fn assert_problem(answer: &Answer, status: u16) -> Value {
-    assert_eq!(answer.status, status, "{}", answer.text);
-    assert_eq!(answer.content_type, "application/problem+json");
-    let problem = answer.json();
-    let mut keys: Vec<&str> = problem
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
-    assert_eq!(keys, ["detail", "status", "title", "type"], "{problem}");
-    assert!(problem["type"].as_str().unwrap().starts_with("/problems/"));
-    assert!(!problem["title"].as_str().unwrap().is_empty());
-    assert_eq!(problem["status"], status);
-    assert!(!problem["detail"].as_str().unwrap().is_empty());
-    problem
-}
-
-/// Sends a bad request: a 4xx problem, and not one item of the table changed.
-async fn refused_without_change(env: &TestEnv, event: Event, status: u16) -> Value {
-    // Shown only when the test fails: which case it was.
-    eprintln!(
-        "case: body {} path {}",
-        event.0["body"], event.0["pathParameters"]
-    );
-    let before = env.dump().await;
-    let answer = call(env, &event).await;
-    let problem = assert_problem(&answer, status);
-    assert_eq!(
-        env.dump().await,
-        before,
-        "a refused request changed the table"
-    );
-    problem
+/// A bad request: a 4xx problem, and not one item of the table changed.
+async fn refused(env: &TestEnv, event: Event, status: u16) -> Value {
+    refused_without_change(env, |e| async move { call(env, &e).await }, event, status).await
 }
 
 fn user(sub: &str) -> UserId {
     UserId::parse(sub).unwrap()
-}
-
-fn with_pk<'a>(items: &'a [Item], pk: &str) -> Vec<&'a Item> {
-    items.iter().filter(|i| i.s("pk").unwrap() == pk).collect()
-}
-
-fn with_sk_prefix<'a>(items: &'a [Item], pk: &str, prefix: &str) -> Vec<&'a Item> {
-    with_pk(items, pk)
-        .into_iter()
-        .filter(|i| i.s("sk").unwrap().starts_with(prefix))
-        .collect()
-}
-
-fn connection_item<'a>(items: &'a [Item], sub: &str, id: &str) -> &'a Item {
-    with_sk_prefix(items, &format!("USER#{sub}"), &format!("CONN#{id}"))
-        .first()
-        .copied()
-        .unwrap_or_else(|| panic!("no connection item {id}"))
-}
-
-fn transactions<'a>(items: &'a [Item], sub: &str) -> Vec<&'a Item> {
-    with_pk(items, &format!("USER#{sub}#TXN"))
-}
-
-fn balances<'a>(items: &'a [Item], sub: &str) -> Vec<&'a Item> {
-    with_pk(items, &format!("USER#{sub}#BAL"))
 }
 
 fn sync_event(sub: &str, connection_id: &str) -> Event {
@@ -262,8 +155,7 @@ async fn a_pending_connection_is_409_and_changes_nothing() {
     )
     .await
     .unwrap();
-    let problem =
-        refused_without_change(&env, sync_event(ALICE, &created.connection_id), 409).await;
+    let problem = refused(&env, sync_event(ALICE, &created.connection_id), 409).await;
     assert_eq!(problem["type"], "/problems/conflict");
 }
 
@@ -275,10 +167,10 @@ async fn missing_or_empty_claims_are_401() {
     env.link(&user(ALICE), "BLUE").await;
     for file in ["no-claims", "empty-sub"] {
         let event = Event::load(&format!("negative/{EVENT}.{file}"));
-        let problem = refused_without_change(&env, event, 401).await;
+        let problem = refused(&env, event, 401).await;
         assert_eq!(problem["type"], "/problems/unauthenticated");
     }
-    refused_without_change(&env, Event::load(EVENT).no_claims(), 401).await;
+    refused(&env, Event::load(EVENT).no_claims(), 401).await;
 }
 
 #[tokio::test]
@@ -296,7 +188,7 @@ async fn malformed_bodies_are_400() {
         json!({"connectionid": id}).to_string(), // wrong case = unknown field
     ];
     for body in bodies {
-        let problem = refused_without_change(&env, Event::load(EVENT).body(&body), 400).await;
+        let problem = refused(&env, Event::load(EVENT).body(&body), 400).await;
         assert_eq!(problem["type"], "/problems/bad-request", "{body}");
     }
 }
@@ -309,8 +201,8 @@ async fn a_json_array_body_is_400_not_a_positional_object() {
     let env = TestEnv::start().await;
     let id = env.link(&user(ALICE), "BLUE").await;
     let positional = json!([id]).to_string();
-    refused_without_change(&env, Event::load(EVENT).body(&positional), 400).await;
-    refused_without_change(&env, Event::load(EVENT).body(r#"["x"]"#), 400).await;
+    refused(&env, Event::load(EVENT).body(&positional), 400).await;
+    refused(&env, Event::load(EVENT).body(r#"["x"]"#), 400).await;
 }
 
 #[tokio::test]
@@ -318,9 +210,9 @@ async fn an_oversized_body_is_413_and_another_content_type_415() {
     let env = TestEnv::start().await;
     let id = env.link(&user(ALICE), "BLUE").await;
     let huge = json!({ "connectionId": id, "pad": "x".repeat(65 * 1024) }).to_string();
-    refused_without_change(&env, sync_event(ALICE, &id).body(&huge), 413).await;
+    refused(&env, sync_event(ALICE, &id).body(&huge), 413).await;
     let text = sync_event(ALICE, &id).header("content-type", "text/plain");
-    let problem = refused_without_change(&env, text, 415).await;
+    let problem = refused(&env, text, 415).await;
     assert_eq!(problem["type"], "/problems/unsupported-media-type");
 }
 
@@ -329,11 +221,11 @@ async fn unknown_foreign_and_malformed_connection_ids_are_404() {
     let env = TestEnv::start().await;
     let alices = env.link(&user(ALICE), "BLUE").await;
     // The fixture's own id was never created.
-    refused_without_change(&env, Event::load(EVENT), 404).await;
+    refused(&env, Event::load(EVENT), 404).await;
     // Alice's connection, asked for by Bob.
-    let problem = refused_without_change(&env, sync_event(BOB, &alices), 404).await;
+    let problem = refused(&env, sync_event(BOB, &alices), 404).await;
     assert_eq!(problem["type"], "/problems/not-found");
     for id in ["a#b", &"a".repeat(500), "", " ", "../x", "CONN#x"] {
-        refused_without_change(&env, sync_event(ALICE, id), 404).await;
+        refused(&env, sync_event(ALICE, id), 404).await;
     }
 }

@@ -1,50 +1,19 @@
-//! The two encodings the gateway needs and the workspace has no crate for: base64 for binary
-//! request bodies (API Gateway sends them with `isBase64Encoded: true`) and percent-decoding
-//! of path parameters.
+//! The two encodings the gateway applies: base64 for binary request bodies (API Gateway sends
+//! them with `isBase64Encoded: true`) and percent-decoding of path parameters.
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+use base64::Engine;
 
 /// Standard base64 with padding (RFC 4648 §4), what lambda_http decodes.
 pub fn base64(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let sextet = |shift: u32| char::from(ALPHABET[((n >> shift) & 0x3f) as usize]);
-        out.push(sextet(18));
-        out.push(sextet(12));
-        out.push(if chunk.len() > 1 { sextet(6) } else { '=' });
-        out.push(if chunk.len() > 2 { sextet(0) } else { '=' });
-    }
-    out
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// `%XX` sequences decoded; a malformed sequence is kept as it is, and invalid UTF-8 is
-/// replaced (a path parameter is a string in the event).
+/// `%XX` sequences decoded; invalid UTF-8 is replaced (a path parameter is a string in the
+/// event).
 pub fn percent_decode(text: &str) -> String {
-    let raw = text.as_bytes();
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        if raw[i] == b'%'
-            && let (Some(hi), Some(lo)) = (
-                raw.get(i + 1).and_then(|b| hex(*b)),
-                raw.get(i + 2).and_then(|b| hex(*b)),
-            )
-        {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(raw[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
