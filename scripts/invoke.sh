@@ -8,6 +8,7 @@
 #   scripts/invoke.sh tarabut-connect                  # release build (what `make invoke` runs)
 #   PROFILE=debug scripts/invoke.sh finance-connections
 #   EVENT=events/negative/tarabut-sync.no-claims.json scripts/invoke.sh tarabut-sync
+#   RUNS=5 scripts/invoke.sh insights-salary           # five cold starts (five processes)
 #
 # The table starts empty, so fixtures naming a connection (tarabut-sync, the delete) answer
 # 404 and the callback's unknown intent a 302 with status=error: as with `sam local invoke`,
@@ -144,16 +145,18 @@ JS
 echo "invoke.sh: table $table on $AWS_ENDPOINT_URL_DYNAMODB" >&2
 
 set +e
-"$cargo" run --quiet -p invoke -- \
-  --bin "$target/$profile/$fn" \
-  --event "$event" \
-  --env-file "$env_file" \
-  --env "TABLE_NAME=$table" \
-  --env "TARABUT_BASE_URL=$sandbox" \
-  --env "TARABUT_TOKEN_URL=$sandbox/oauth/token" \
-  --env "TARABUT_REDIRECT_URL=$redirect_url" \
-  --env "AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB" \
-  --timeout-secs "${TIMEOUT_SECS:-30}"
-status=$?
+status=0
+for _ in $(seq 1 "${RUNS:-1}"); do
+  "$target/debug/invoke" \
+    --bin "$target/$profile/$fn" \
+    --event "$event" \
+    --env-file "$env_file" \
+    --env "TABLE_NAME=$table" \
+    --env "TARABUT_BASE_URL=$sandbox" \
+    --env "TARABUT_TOKEN_URL=$sandbox/oauth/token" \
+    --env "TARABUT_REDIRECT_URL=$redirect_url" \
+    --env "AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB" \
+    --timeout-secs "${TIMEOUT_SECS:-30}" || status=$?
+done
 set -e
 exit "$status"

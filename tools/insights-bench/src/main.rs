@@ -645,8 +645,10 @@ fn main() {
     let from = NaiveDate::from_ymd_opt(2023, 7, 1).expect("from");
     let to = NaiveDate::from_ymd_opt(2025, 7, 1).expect("to");
     let today = NaiveDate::from_ymd_opt(2025, 6, 30).expect("today");
-    println!("| transactions | insight | median ms | min ms | mean CPU ms | peak MiB | runs |");
-    println!("|---:|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| transactions | insight | median ms | min ms | mean CPU ms | peak MiB | runs | × baseline |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
     for size in sizes {
         let data = generate(size, 0x5eed_1234_abcd_0042);
         let runs = if size >= 1_000_000 { 3 } else { 9 };
@@ -661,7 +663,15 @@ fn main() {
         };
         let only = std::env::var("BENCH_ONLY").ok();
         let wanted = |name: &str| only.as_deref().is_none_or(|o| name.starts_with(o));
-        let mut results: Vec<(&str, Measured)> = Vec::new();
+        // The baseline, measured in the same run: a copy of the input sorted by booking time,
+        // the least any report over these rows has to do. Insights are reported as a ratio to
+        // it, which varies far less than milliseconds on a shared machine.
+        let baseline = measure(runs, || {
+            let mut rows: Vec<&_> = data.transactions.iter().collect();
+            rows.sort_by_key(|t| t.booked_at);
+            rows.len()
+        });
+        let mut results: Vec<(&str, Measured)> = vec![("baseline (sort by date)", baseline)];
         if wanted("spending (by category)") {
             results.push((
                 "spending (by category)",
@@ -733,13 +743,16 @@ fn main() {
                 }),
             ));
         }
-        for (name, m) in results {
-            if only.as_deref().is_some_and(|o| !name.starts_with(o)) {
-                continue;
-            }
+        let base_ms = results[0].1.median_ms.max(f64::EPSILON);
+        for (name, m) in &results {
             println!(
-                "| {size} | {name} | {:.1} | {:.1} | {:.1} | {:.1} | {} |",
-                m.median_ms, m.min_ms, m.cpu_ms, m.peak_mib, m.runs
+                "| {size} | {name} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.1} |",
+                m.median_ms,
+                m.min_ms,
+                m.cpu_ms,
+                m.peak_mib,
+                m.runs,
+                m.median_ms / base_ms
             );
         }
     }
