@@ -9,7 +9,7 @@ use serde_json::json;
 use shared::deadline::Deadline;
 use shared::identity::UserId;
 use shared::secret::Secret;
-use shared::store::{DynamoTable, Table};
+use shared::store::Table;
 use shared::tarabut::TarabutClient;
 use shared::testkit::{SandboxControl, TestEnv};
 use shared::token::{Lease, TokenError, TokenManager, TokenRepo, now_ms};
@@ -51,23 +51,6 @@ fn deadline(secs: u64) -> Deadline {
 
 async fn mints(control: &SandboxControl, user: &UserId) -> u64 {
     control.mints(user.customer_user_id().as_str()).await
-}
-
-/// Stores a token that Tarabut never issued, expired `ago_ms` ago, as version 1.
-async fn store_expired(table: Arc<DynamoTable>, user: &UserId, ago_ms: i64) {
-    let repo = TokenRepo::new(table);
-    let now = now_ms();
-    let lease = Lease {
-        id: "seed".into(),
-        owner: "test".into(),
-        expires_at: now + 10_000,
-    };
-    assert!(repo.claim(user, &lease, None, now).await.unwrap());
-    assert!(
-        repo.commit(user, "seed", &Secret::new("expired"), now - ago_ms, now)
-            .await
-            .unwrap()
-    );
 }
 
 #[tokio::test]
@@ -118,7 +101,7 @@ async fn sixty_four_environments_refresh_ahead_with_one_mint() {
 async fn sixty_four_environments_past_expiry_one_mint_all_wait_for_it() {
     let env = TestEnv::start().await;
     let user = UserId::parse("expired-user").unwrap();
-    store_expired(env.table.clone(), &user, 1_000).await;
+    env.store_expired_token(&user, 1_000).await;
     let all = managers(&env, 64);
     let results = join_all(
         all.iter()
@@ -206,7 +189,7 @@ async fn failing_token_endpoint_serves_the_old_token_and_backs_off() {
 async fn failing_endpoint_with_an_expired_token_is_a_typed_503() {
     let env = TestEnv::start().await;
     let user = UserId::parse("no-token-user").unwrap();
-    store_expired(env.table.clone(), &user, 60_000).await;
+    env.store_expired_token(&user, 60_000).await;
     env.control
         .fault(json!({"endpoint": "token", "status": 500}))
         .await;
@@ -389,7 +372,7 @@ async fn warm_path_makes_no_dynamodb_requests() {
 async fn a_dead_holders_lease_is_taken_over_after_it_expires() {
     let env = TestEnv::start().await;
     let user = UserId::parse("orphan-lease").unwrap();
-    store_expired(env.table.clone(), &user, 1_000).await;
+    env.store_expired_token(&user, 1_000).await;
     let repo = TokenRepo::new(env.table.clone());
     let dead = Lease {
         id: "dead".into(),
@@ -413,7 +396,7 @@ async fn a_dead_holders_lease_is_taken_over_after_it_expires() {
 async fn waiting_past_the_deadline_is_unavailable() {
     let env = TestEnv::start().await;
     let user = UserId::parse("impatient").unwrap();
-    store_expired(env.table.clone(), &user, 1_000).await;
+    env.store_expired_token(&user, 1_000).await;
     let repo = TokenRepo::new(env.table.clone());
     let held = Lease {
         id: "busy".into(),

@@ -133,6 +133,29 @@ impl TestEnv {
         dump(&self.table).await
     }
 
+    /// Stores, as version 1, a token Tarabut never issued that expired `ago_ms` ago: the state
+    /// in which every caller needs a fresh token.
+    pub async fn store_expired_token(&self, user: &UserId, ago_ms: i64) {
+        let repo = crate::token::TokenRepo::new(self.table.clone());
+        let now = crate::token::now_ms();
+        let lease = crate::token::Lease {
+            id: "seed".into(),
+            owner: "test".into(),
+            expires_at: now + 10_000,
+        };
+        assert!(
+            repo.claim(user, &lease, None, now)
+                .await
+                .expect("seed claim")
+        );
+        let expired = crate::secret::Secret::new("expired");
+        let committed = repo
+            .commit(user, "seed", &expired, now - ago_ms, now)
+            .await
+            .expect("seed commit");
+        assert!(committed);
+    }
+
     /// Links both demo banks for `user`: BLUE (Bahrain, BHD current + savings) and RED (Saudi
     /// Arabia, SAR current + credit card), with their year of history synced.
     pub async fn link_demo_banks(&self, user: &UserId) -> [String; 2] {

@@ -10,27 +10,11 @@ use shared::deadline::Deadline;
 use shared::identity::UserId;
 use shared::secret::Secret;
 use shared::testkit::{TestEnv, test_env_vars};
-use shared::token::{Lease, TokenRepo, now_ms};
+use shared::token::{TokenRepo, now_ms};
 use token_probe::Fleet;
 
 fn probe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_token-probe"))
-}
-
-async fn store_expired(env: &TestEnv, user: &UserId) {
-    let repo = TokenRepo::new(env.table.clone());
-    let now = now_ms();
-    let lease = Lease {
-        id: "seed".into(),
-        owner: "test".into(),
-        expires_at: now + 10_000,
-    };
-    assert!(repo.claim(user, &lease, None, now).await.unwrap());
-    assert!(
-        repo.commit(user, "seed", &Secret::new("expired"), now - 1_000, now)
-            .await
-            .unwrap()
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,7 +63,7 @@ async fn thirty_two_processes_in_the_refresh_window_mint_once() {
 async fn thirty_two_processes_past_expiry_mint_once_and_share_it() {
     let env = TestEnv::start().await;
     let user = UserId::parse("mp-expired").unwrap();
-    store_expired(&env, &user).await;
+    env.store_expired_token(&user, 1_000).await;
     let vars = test_env_vars(env.table.table_name(), env.sandbox.base_url(), &[]);
     let fleet = Fleet::spawn(&probe(), 32, &vars, user.as_str(), false, 20_000).await;
     fleet.start();
@@ -103,7 +87,7 @@ async fn a_killed_lease_holder_is_taken_over_after_its_lease() {
     let overrides = [("TOKEN_LEASE_SECS", "3"), ("TARABUT_TIMEOUT_MS", "2500")];
     let env = TestEnv::with_overrides(&overrides).await;
     let user = UserId::parse("mp-killed").unwrap();
-    store_expired(&env, &user).await;
+    env.store_expired_token(&user, 1_000).await;
     // The first token call hangs for 2 s: the holder is killed while it waits.
     env.control
         .fault(json!({"endpoint": "token", "latencyMs": 2000, "count": 1}))

@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use shared::deadline::Deadline;
 use shared::identity::UserId;
-use shared::secret::Secret;
 use shared::testkit::{TestEnv, test_env_vars};
-use shared::token::{Lease, TokenRepo, now_ms};
+use shared::token::now_ms;
 use token_probe::{Fleet, ProbeReport, sibling_binary};
 
 const SIZES: [usize; 4] = [1, 8, 32, 64];
@@ -66,25 +65,7 @@ async fn seed(env: &TestEnv, user: &UserId, scenario: Scenario) {
                 .expect("seed token");
             env.control.set_token_lifetime(3600).await;
         }
-        Scenario::Expired => {
-            let repo = TokenRepo::new(env.table.clone());
-            let now = now_ms();
-            let lease = Lease {
-                id: "seed".into(),
-                owner: "bench".into(),
-                expires_at: now + 10_000,
-            };
-            assert!(
-                repo.claim(user, &lease, None, now)
-                    .await
-                    .expect("seed claim")
-            );
-            let committed = repo
-                .commit(user, "seed", &Secret::new("expired"), now - 1_000, now)
-                .await
-                .expect("seed commit");
-            assert!(committed);
-        }
+        Scenario::Expired => env.store_expired_token(user, 1_000).await,
         Scenario::Baseline => {}
     }
 }
