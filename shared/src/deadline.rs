@@ -13,10 +13,6 @@ pub struct Deadline(Instant);
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(29);
 
 impl Deadline {
-    pub fn at(instant: Instant) -> Deadline {
-        Deadline(instant)
-    }
-
     pub fn after(budget: Duration) -> Deadline {
         Deadline(Instant::now() + budget)
     }

@@ -165,8 +165,11 @@ impl Money {
         Money { minor, currency }
     }
 
-    pub fn zero(currency: Currency) -> Money {
-        Money { minor: 0, currency }
+    /// From a wide accumulator (sums are kept in `i128`): out of `i64` range is an error.
+    pub fn try_from_minor(minor: i128, currency: Currency) -> Result<Money, MoneyError> {
+        i64::try_from(minor)
+            .map(|minor| Money { minor, currency })
+            .map_err(|_| MoneyError::Overflow)
     }
 
     pub fn minor(&self) -> i64 {
@@ -179,10 +182,6 @@ impl Money {
 
     pub fn is_zero(&self) -> bool {
         self.minor == 0
-    }
-
-    pub fn is_negative(&self) -> bool {
-        self.minor < 0
     }
 
     /// Parses an unsigned decimal string ("12.345", "4000.0", "1.23456") exactly and rounds it
@@ -303,9 +302,7 @@ impl Money {
             }
             total += i128::from(m.minor);
         }
-        i64::try_from(total)
-            .map(|minor| Money { minor, currency })
-            .map_err(|_| MoneyError::Overflow)
+        Money::try_from_minor(total, currency)
     }
 
     fn same_currency(&self, other: Money) -> Result<(), MoneyError> {

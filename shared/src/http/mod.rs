@@ -8,4 +8,4 @@ pub use request::{
     MAX_BODY_BYTES, caller, deadline, json_body, json_body_or_default, path_param, query_pairs,
     query_param,
 };
-pub use response::{Reply, render_error, respond};
+pub use response::{Reply, respond};

@@ -65,9 +65,8 @@ fn render(reply: Reply) -> Result<Response<Body>, http::Error> {
     }
 }
 
-/// The problem response for an error (public so routes that never fail with JSON, like the
-/// callback, can still reuse the one mapping in tests).
-pub fn render_error(err: &AppError) -> Result<Response<Body>, http::Error> {
+/// The problem response for an error: the one place errors become HTTP.
+fn render_error(err: &AppError) -> Result<Response<Body>, http::Error> {
     let problem = err.problem();
     if problem.status >= 500 {
         tracing::error!(status = problem.status, error = %err, internal = ?internal_detail(err), "request failed");

@@ -16,7 +16,6 @@ use super::error::InsightsError;
 use super::fx::{approx_usd, can_convert, convert_decimal, to_money};
 use super::input::{Account, AccountKind, BalanceReading, BalanceType, Transaction};
 use super::ledger::{DataQuality, Ledger};
-use super::spending::money;
 use crate::money::{Currency, Money, MoneyError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -447,10 +446,10 @@ fn account_series(
         let at_reading = flows.cumulative(anchors[j].day) - after[j];
         adjustments.push(Adjustment {
             date: from_day_number(anchors[j].day),
-            amount: money(delta, currency)?,
+            amount: Money::try_from_minor(delta, currency)?,
             reading_at: anchors[j].at,
             reading_balance: Money::from_minor(anchors[j].value, currency),
-            derived_balance: money(bases[j + 1] + at_reading, currency)?,
+            derived_balance: Money::try_from_minor(bases[j + 1] + at_reading, currency)?,
         });
     }
     let anchor_days: Vec<i32> = anchors.iter().map(|a| a.day).collect();
@@ -479,12 +478,12 @@ fn account_series(
         };
         let adjustment = adjustments_by_day
             .get(&day)
-            .map(|a| money(*a, currency))
+            .map(|a| Money::try_from_minor(*a, currency))
             .transpose()?;
         points.push(BalancePoint {
             date: from_day_number(day),
-            balance: money(balance, currency)?,
-            flows: money(day_flows, currency)?,
+            balance: Money::try_from_minor(balance, currency)?,
+            flows: Money::try_from_minor(day_flows, currency)?,
             adjustment,
             source,
             before_coverage,

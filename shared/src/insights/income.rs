@@ -22,7 +22,6 @@ use super::recurring::{
     detect,
 };
 use super::salary::{SalaryIncomeType, detect_salaries};
-use super::spending::money;
 use super::stats::{iqr_trimmed, mean, median};
 use crate::money::{Currency, Money};
 
@@ -396,7 +395,7 @@ pub fn income(
                 },
                 frequency: acc.frequency,
                 currency,
-                total: money(acc.total, currency)?,
+                total: Money::try_from_minor(acc.total, currency)?,
                 count: acc.count,
                 first_date: acc.first,
                 last_date: acc.last,
@@ -439,15 +438,15 @@ pub fn income(
         for (amount, key, n) in rows {
             by_source_out.push(SourceAmount {
                 key,
-                amount: money(amount, currency)?,
+                amount: Money::try_from_minor(amount, currency)?,
                 count: n,
             });
         }
         out_periods[period].currencies.push(IncomeMonth {
             currency,
-            total: money(total, currency)?,
-            regular: money(regular, currency)?,
-            irregular: money(total - regular, currency)?,
+            total: Money::try_from_minor(total, currency)?,
+            regular: Money::try_from_minor(regular, currency)?,
+            irregular: Money::try_from_minor(total - regular, currency)?,
             count,
             by_source: by_source_out,
         });
@@ -474,9 +473,9 @@ pub fn income(
             .collect();
         totals.push(IncomeTotal {
             currency,
-            total: money(total, currency)?,
-            regular: money(regular, currency)?,
-            irregular: money(total - regular, currency)?,
+            total: Money::try_from_minor(total, currency)?,
+            regular: Money::try_from_minor(regular, currency)?,
+            irregular: Money::try_from_minor(total - regular, currency)?,
             count,
             monthly_mean: mean(&monthly_values).map(|m| Money::from_minor(m, currency)),
             monthly_median: median(&iqr_trimmed(&monthly_values))

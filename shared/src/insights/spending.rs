@@ -138,8 +138,8 @@ impl FlowSums {
     fn to_total(self, currency: Currency) -> Result<FlowTotal, MoneyError> {
         Ok(FlowTotal {
             count: self.count,
-            outflow: money(self.outflow, currency)?,
-            inflow: money(self.inflow, currency)?,
+            outflow: Money::try_from_minor(self.outflow, currency)?,
+            inflow: Money::try_from_minor(self.inflow, currency)?,
         })
     }
 }
@@ -156,12 +156,6 @@ enum GroupKey {
     Category(Category),
     Key(u32),
     Unknown,
-}
-
-pub(crate) fn money(minor: i128, currency: Currency) -> Result<Money, MoneyError> {
-    i64::try_from(minor)
-        .map(|m| Money::from_minor(m, currency))
-        .map_err(|_| MoneyError::Overflow)
 }
 
 /// Spending per month and currency, grouped by category or merchant.
@@ -342,9 +336,9 @@ fn currency_report(
             SpendingGroup {
                 key: key_text,
                 label,
-                net: money(net, currency)?,
-                gross: money(sums.gross, currency)?,
-                refunds: money(sums.refunds, currency)?,
+                net: Money::try_from_minor(net, currency)?,
+                gross: Money::try_from_minor(sums.gross, currency)?,
+                refunds: Money::try_from_minor(sums.refunds, currency)?,
                 count: sums.count,
                 share_bp: share_bp(net, total),
             },
@@ -354,9 +348,9 @@ fn currency_report(
     let [transfers, cards, loans] = acc.excluded;
     Ok(CurrencySpending {
         currency,
-        total: money(total, currency)?,
-        gross: money(gross, currency)?,
-        refunds: money(refunds, currency)?,
+        total: Money::try_from_minor(total, currency)?,
+        gross: Money::try_from_minor(gross, currency)?,
+        refunds: Money::try_from_minor(refunds, currency)?,
         count,
         groups: groups.into_iter().map(|(_, g)| g).collect(),
         excluded: ExcludedFlows {

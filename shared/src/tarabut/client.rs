@@ -58,11 +58,6 @@ impl TarabutClient {
         })
     }
 
-    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> TarabutClient {
-        self.retry = retry;
-        self
-    }
-
     /// Our callback URL, registered with Tarabut.
     pub fn redirect_url(&self) -> &Url {
         &self.redirect_url
