@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::config::Config;
 use crate::deadline::Deadline;
 use crate::identity::UserId;
-use crate::store::{DynamoTable, Item, Value, create_table};
+use crate::store::{DynamoTable, Item, create_table};
 use crate::sync::link::{self, CallbackQuery, ConnectRequest};
 
 /// A new, empty table with a unique name on the DynamoDB API at `AWS_ENDPOINT_URL_DYNAMODB`
@@ -67,39 +67,7 @@ pub fn test_config(table_name: &str, sandbox_base: &str, overrides: &[(&str, &st
 
 /// Every item of the table (a Scan: tests only; the app never scans), sorted by key.
 pub async fn dump(table: &DynamoTable) -> Vec<Item> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let out = table
-            .client()
-            .scan()
-            .table_name(table.table_name())
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .expect("scan");
-        for raw in out.items.unwrap_or_default() {
-            let item: Item = raw
-                .into_iter()
-                .map(|(k, v)| {
-                    let v = match v {
-                        aws_sdk_dynamodb::types::AttributeValue::S(s) => Value::S(s),
-                        aws_sdk_dynamodb::types::AttributeValue::N(n) => {
-                            Value::N(n.parse().expect("integer"))
-                        }
-                        aws_sdk_dynamodb::types::AttributeValue::Bool(b) => Value::Bool(b),
-                        other => panic!("unexpected attribute {other:?}"),
-                    };
-                    (k, v)
-                })
-                .collect();
-            items.push(item);
-        }
-        match out.last_evaluated_key {
-            Some(k) if !k.is_empty() => start = Some(k),
-            _ => break,
-        }
-    }
+    let mut items = table.scan_all().await.expect("scan");
     items.sort_by(|a, b| (a.get("pk"), a.get("sk")).cmp(&(b.get("pk"), b.get("sk"))));
     items
 }

@@ -63,6 +63,30 @@ impl DynamoTable {
     pub fn requests(&self) -> &RequestCounter {
         &self.requests
     }
+
+    /// Every item, by Scan: for tests comparing a whole table, never on a request path.
+    #[cfg(any(test, feature = "testkit"))]
+    pub async fn scan_all(&self) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(backend)?;
+            for raw in out.items.unwrap_or_default() {
+                items.push(from_attributes(raw)?);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
 }
 
 fn backend<E, R>(e: SdkError<E, R>) -> StoreError
