@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_join::join_all;
 use serde_json::json;
 use shared::deadline::Deadline;
 use shared::identity::UserId;
@@ -12,23 +11,36 @@ use shared::secret::Secret;
 use shared::store::Table;
 use shared::tarabut::TarabutClient;
 use shared::testkit::{SandboxControl, TestEnv};
-use shared::token::{Lease, TokenError, TokenManager, TokenRepo, now_ms};
+use shared::token::{AccessToken, Lease, TokenError, TokenManager, TokenRepo, now_ms};
 
-/// Tiny local join_all: the tests need no extra crate for it.
-mod futures_join {
-    pub async fn join_all<F: std::future::Future + Send + 'static>(
-        futures: Vec<F>,
-    ) -> Vec<F::Output>
-    where
-        F::Output: Send + 'static,
-    {
-        let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
-        let mut out = Vec::with_capacity(handles.len());
-        for h in handles {
-            out.push(h.await.expect("task"));
-        }
-        out
+/// Runs one task per future at once and returns their answers in order.
+async fn join_all<F>(futures: Vec<F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        out.push(h.await.expect("task"));
     }
+    out
+}
+
+/// Every manager asks for `user`'s token at the same time.
+async fn all_ask(
+    managers: &[Arc<TokenManager>],
+    user: &UserId,
+    secs: u64,
+) -> Vec<Result<AccessToken, TokenError>> {
+    let asks = managers
+        .iter()
+        .map(|m| {
+            let (m, user) = (m.clone(), user.clone());
+            async move { m.access_token(&user, deadline(secs)).await }
+        })
+        .collect();
+    join_all(asks).await
 }
 
 fn managers(env: &TestEnv, n: usize) -> Vec<Arc<TokenManager>> {
@@ -67,15 +79,7 @@ async fn sixty_four_environments_refresh_ahead_with_one_mint() {
     env.control.set_token_lifetime(3600).await;
 
     let all = managers(&env, 64);
-    let results = join_all(
-        all.iter()
-            .map(|m| {
-                let (m, user) = (m.clone(), user.clone());
-                async move { m.access_token(&user, deadline(20)).await }
-            })
-            .collect(),
-    )
-    .await;
+    let results = all_ask(&all, &user, 20).await;
     assert_eq!(
         mints(&env.control, &user).await,
         2,
@@ -103,15 +107,7 @@ async fn sixty_four_environments_past_expiry_one_mint_all_wait_for_it() {
     let user = UserId::parse("expired-user").unwrap();
     env.store_expired_token(&user, 1_000).await;
     let all = managers(&env, 64);
-    let results = join_all(
-        all.iter()
-            .map(|m| {
-                let (m, user) = (m.clone(), user.clone());
-                async move { m.access_token(&user, deadline(20)).await }
-            })
-            .collect(),
-    )
-    .await;
+    let results = all_ask(&all, &user, 20).await;
     assert_eq!(mints(&env.control, &user).await, 1);
     let tokens: Vec<_> = results.into_iter().map(|r| r.expect("token")).collect();
     assert!(
@@ -137,15 +133,7 @@ async fn failing_token_endpoint_serves_the_old_token_and_backs_off() {
     env.control.reset_counters().await;
 
     let all = managers(&env, 64);
-    let results = join_all(
-        all.iter()
-            .map(|m| {
-                let (m, user) = (m.clone(), user.clone());
-                async move { m.access_token(&user, deadline(20)).await }
-            })
-            .collect(),
-    )
-    .await;
+    let results = all_ask(&all, &user, 20).await;
     for r in results {
         assert_eq!(r.expect("old token served").secret, first.secret);
     }
@@ -417,15 +405,7 @@ async fn same_process_callers_are_single_flighted() {
     let user = UserId::parse("one-process").unwrap();
     let m = managers(&env, 1).remove(0);
     let setup = env.table.requests().get();
-    let results = join_all(
-        (0..32)
-            .map(|_| {
-                let (m, user) = (m.clone(), user.clone());
-                async move { m.access_token(&user, deadline(10)).await }
-            })
-            .collect(),
-    )
-    .await;
+    let results = all_ask(&vec![m.clone(); 32], &user, 10).await;
     assert!(results.iter().all(|r| r.as_ref().unwrap().version == 1));
     assert_eq!(mints(&env.control, &user).await, 1);
     // One read, one claim, one commit in all: the other 31 callers waited for the flight and

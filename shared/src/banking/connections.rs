@@ -6,6 +6,10 @@ use std::sync::Arc;
 use crate::identity::UserId;
 use crate::store::{Cond, Item, ItemExt, Key, Query, SortKey, StoreError, Table, Update, Value};
 
+/// Next scheduled sync after a good one, and after a failed one.
+pub const SYNC_INTERVAL_MS: i64 = 12 * 3_600_000;
+pub const RETRY_INTERVAL_MS: i64 = 30 * 60_000;
+
 /// Shards of the due index, so the cron's reads spread over partitions.
 pub const DUE_SHARDS: u32 = 8;
 
@@ -91,6 +95,32 @@ pub fn due_sort_key(at: i64) -> String {
     format!("{:013}", at.max(0))
 }
 
+/// The connection's life after a sync: what changes, decided here once.
+impl Connection {
+    /// A sync succeeded at `now`: due again after the interval.
+    pub fn synced(&mut self, now: i64) {
+        self.last_sync_at = Some(now);
+        self.last_sync_status = Some("ok".into());
+        self.next_sync_at = Some(now + SYNC_INTERVAL_MS);
+        self.updated_at = now;
+    }
+
+    /// A sync failed: due again sooner.
+    pub fn sync_failed(&mut self, now: i64) {
+        self.last_sync_status = Some("failed".into());
+        self.next_sync_at = Some(now + RETRY_INTERVAL_MS);
+        self.updated_at = now;
+    }
+
+    /// The consent is revoked or expired: off the schedule until the user links again.
+    pub fn require_reauth(&mut self, now: i64) {
+        self.status = ConnectionStatus::ReauthRequired;
+        self.last_sync_status = Some("reauth_required".into());
+        self.next_sync_at = None;
+        self.updated_at = now;
+    }
+}
+
 impl Connection {
     fn to_item(&self) -> Item {
         let mut item = key(&self.user, &self.connection_id).item();
@@ -168,6 +198,23 @@ impl ConnectionRepo {
     pub async fn save(&self, c: &Connection) -> Result<(), StoreError> {
         let cond = Cond::exists("pk").and(Cond::not_exists("deleted_at"));
         self.table.put(c.to_item(), Some(&cond)).await
+    }
+
+    /// Deletes a connection whose linking failed, only while it is still pending (a late
+    /// callback must not remove a connection that became active meanwhile).
+    pub async fn delete_pending(&self, c: &Connection) -> Result<(), StoreError> {
+        let cond = Cond::eq(
+            "status",
+            Value::S(ConnectionStatus::Pending.as_str().into()),
+        );
+        match self
+            .table
+            .delete(&key(&c.user, &c.connection_id), Some(&cond))
+            .await
+        {
+            Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Writes a tombstone (status revoked, deleted_at, TTL) in place of the connection.

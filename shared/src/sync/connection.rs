@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration as Days, Utc};
+use chrono::{Duration as Days, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::consent::consent_accounts;
 use crate::AppState;
 use crate::banking::balances::pick_balance;
 use crate::banking::transactions::ordinals;
@@ -15,7 +16,6 @@ use crate::banking::{
 use crate::deadline::Deadline;
 use crate::error::AppError;
 use crate::identity::UserId;
-use crate::money::Currency;
 use crate::store::StoreError;
 use crate::tarabut::{self, TarabutError};
 use crate::token::{CallError, now_ms};
@@ -24,9 +24,6 @@ use crate::token::{CallError, now_ms};
 const OVERLAP_DAYS: i64 = 3;
 /// History fetched on a connection's first sync (Tarabut keeps about a year).
 const FIRST_SYNC_DAYS: i64 = 365;
-/// Next scheduled sync after a good one, and after a failed one.
-pub const SYNC_INTERVAL_MS: i64 = 12 * 3_600_000;
-pub const RETRY_INTERVAL_MS: i64 = 30 * 60_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -107,28 +104,20 @@ pub async fn sync_connection(
     }
     match run(state, &conn, scope, deadline).await {
         Ok(summary) => {
-            conn.last_sync_at = Some(now_ms());
-            conn.last_sync_status = Some("ok".into());
-            conn.next_sync_at = Some(now_ms() + SYNC_INTERVAL_MS);
-            conn.updated_at = now_ms();
+            conn.synced(now_ms());
             save(state, &conn).await?;
             Ok(SyncOutcome::Synced(summary))
         }
         Err(SyncFailure::ConsentGone) => {
             tracing::info!(connection = %conn.connection_id, "consent revoked or expired: reauth required");
-            conn.status = ConnectionStatus::ReauthRequired;
-            conn.last_sync_status = Some("reauth_required".into());
-            conn.next_sync_at = None;
-            conn.updated_at = now_ms();
+            conn.require_reauth(now_ms());
             save(state, &conn).await?;
             Ok(SyncOutcome::ReauthRequired {
                 connection_id: conn.connection_id,
             })
         }
         Err(SyncFailure::Other(e)) => {
-            conn.last_sync_status = Some("failed".into());
-            conn.next_sync_at = Some(now_ms() + RETRY_INTERVAL_MS);
-            conn.updated_at = now_ms();
+            conn.sync_failed(now_ms());
             if let Err(save_err) = save(state, &conn).await {
                 tracing::warn!(error = %save_err, "could not record the failed sync");
             }
@@ -185,13 +174,10 @@ async fn run(
     if scope == Scope::Full || accounts.is_empty() {
         accounts = refresh_accounts(state, conn, accounts, deadline).await?;
     }
-    let mut new_transactions = 0;
-    let mut skipped = 0;
+    let (new_transactions, skipped) =
+        sync_transactions(state, conn, &mut accounts, deadline).await?;
     let mut snapshots = Vec::new();
     for account in &mut accounts {
-        let (new, bad) = sync_transactions(state, conn, account, deadline).await?;
-        new_transactions += new;
-        skipped += bad;
         let balances = state
             .tokens
             .call(user, deadline, |token| {
@@ -223,94 +209,78 @@ async fn refresh_accounts(
     known: Vec<AccountRecord>,
     deadline: Deadline,
 ) -> Result<Vec<AccountRecord>, SyncFailure> {
-    let consent_id = conn.consent_id.as_deref().unwrap_or_default();
     let listed = state
         .tokens
         .call(&conn.user, deadline, |token| async move {
             state.tarabut().accounts(&token, deadline).await
         })
         .await?;
-    let now = now_ms();
-    let mut consent_seen = false;
-    let mut consent_gone = false;
-    let mut known: HashMap<String, AccountRecord> = known
-        .into_iter()
-        .map(|a| (a.account_id.clone(), a))
-        .collect();
-    let mut out = Vec::new();
-    for account in &listed {
-        let Some(consent) = account.consents.iter().find(|c| c.id == consent_id) else {
-            continue;
-        };
-        consent_seen = true;
-        let status_ok = consent.status.as_deref().is_none_or(|s| {
-            s.eq_ignore_ascii_case("active") || s.eq_ignore_ascii_case("authorised")
-        });
-        let expired = consent
-            .expiry_date
-            .is_some_and(|e| e.timestamp_millis() <= now);
-        if !status_ok || expired {
-            consent_gone = true;
-            continue;
-        }
-        match account_record(conn, account, known.remove(&account.account_id), now) {
-            Some(record) => out.push(record),
-            None => {
-                tracing::warn!(account = %account.account_id, "account without a known currency skipped")
-            }
-        }
-    }
-    // Accounts of an active connection vanishing from the list means the consent went away.
-    if consent_gone || (!consent_seen && !known.is_empty()) {
+    let found = consent_accounts(conn, &listed, known, now_ms());
+    if found.gone {
         return Err(SyncFailure::ConsentGone);
     }
-    Ok(out)
+    Ok(found.accounts)
 }
 
-/// Maps a Tarabut account onto our record, keeping what we learnt before (last booking
-/// date, latest balance).
-pub(crate) fn account_record(
-    conn: &Connection,
-    account: &tarabut::Account,
-    previous: Option<AccountRecord>,
-    now: i64,
-) -> Option<AccountRecord> {
-    let currency = Currency::from_code(account.currency_code()?.trim()).ok()?;
-    let previous = previous.filter(|p| p.currency == currency);
-    Some(AccountRecord {
-        user: conn.user.clone(),
-        connection_id: conn.connection_id.clone(),
-        account_id: account.account_id.clone(),
-        provider_id: account
-            .provider_id
-            .clone()
-            .or_else(|| conn.provider_id.clone()),
-        currency,
-        product_type: account.account_product_type.clone(),
-        description: account.account_description.clone(),
-        holder_name: account.account_holder_name.clone(),
-        iban: account.iban().map(str::to_string),
-        last_booking_date: previous.as_ref().and_then(|p| p.last_booking_date),
-        balance: previous.as_ref().and_then(|p| p.balance),
-        balance_type: previous.as_ref().and_then(|p| p.balance_type.clone()),
-        balance_at: previous.as_ref().and_then(|p| p.balance_at),
-        updated_at: now,
-    })
-}
-
-/// Fetches every page since the last booking date (minus the overlap) and stores what is new
-/// or changed. Returns (new, skipped).
+/// Fetches every page of each account since its last booking date (minus the overlap) and
+/// stores what is new or changed. Returns (new, skipped) over all the accounts.
 async fn sync_transactions(
     state: &AppState,
     conn: &Connection,
-    account: &mut AccountRecord,
+    accounts: &mut [AccountRecord],
     deadline: Deadline,
 ) -> Result<(usize, usize), SyncFailure> {
     let today = Utc::now().date_naive();
-    let from_date = match account.last_booking_date {
+    let mut fetched = Vec::with_capacity(accounts.len());
+    let mut skipped = 0;
+    for account in accounts.iter() {
+        let (incoming, bad) =
+            fetch_transactions(state, conn, account, fetch_from(account, today), deadline).await?;
+        skipped += bad;
+        fetched.push(incoming);
+    }
+    let Some(lo) = accounts.iter().map(|a| fetch_from(a, today)).min() else {
+        return Ok((0, skipped));
+    };
+    let latest = fetched
+        .iter()
+        .flatten()
+        .map(StoredTransaction::booking_date)
+        .max();
+    let hi = latest.unwrap_or(today).max(today) + Days::days(1);
+    // One keyed query for the connection: transactions share the user's partition, so a query
+    // per account would read the other accounts' rows again.
+    let mut existing: HashMap<String, Vec<StoredTransaction>> = HashMap::new();
+    for t in state.transactions.range(&conn.user, lo, hi).await? {
+        existing.entry(t.account_id.clone()).or_default().push(t);
+    }
+    let mut new = 0;
+    for (account, incoming) in accounts.iter_mut().zip(fetched) {
+        let latest = incoming.iter().map(StoredTransaction::booking_date).max();
+        let known = existing.remove(&account.account_id).unwrap_or_default();
+        new += state.transactions.upsert(incoming, &known).await?;
+        account.last_booking_date = account.last_booking_date.max(latest);
+    }
+    Ok((new, skipped))
+}
+
+/// Where an account's next fetch starts: a few days before its last booking, or a year back.
+fn fetch_from(account: &AccountRecord, today: NaiveDate) -> NaiveDate {
+    match account.last_booking_date {
         Some(last) => last - Days::days(OVERLAP_DAYS),
         None => today - Days::days(FIRST_SYNC_DAYS),
-    };
+    }
+}
+
+/// Every page of one account's transactions booked since `from_date`, mapped; rows that
+/// cannot be read are logged and counted.
+async fn fetch_transactions(
+    state: &AppState,
+    conn: &Connection,
+    account: &AccountRecord,
+    from_date: NaiveDate,
+    deadline: Deadline,
+) -> Result<(Vec<StoredTransaction>, usize), SyncFailure> {
     let from = from_date.and_hms_opt(0, 0, 0).map(|d| d.and_utc());
     let fetched = state
         .tokens
@@ -341,18 +311,7 @@ async fn sync_transactions(
             }
         }
     }
-    let latest = incoming.iter().map(StoredTransaction::booking_date).max();
-    let to_date = latest.unwrap_or(today).max(today) + Days::days(1);
-    let existing: Vec<StoredTransaction> = state
-        .transactions
-        .range(&conn.user, from_date, to_date)
-        .await?
-        .into_iter()
-        .filter(|t| t.account_id == account.account_id)
-        .collect();
-    let new = state.transactions.upsert(incoming, &existing).await?;
-    account.last_booking_date = account.last_booking_date.max(latest);
-    Ok((new, skipped))
+    Ok((incoming, skipped))
 }
 
 /// Updates the account's latest balance and returns the snapshot to store.

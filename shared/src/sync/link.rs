@@ -5,13 +5,14 @@ use std::time::Duration;
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
 
-use super::connection::{Scope, SyncOutcome, account_record, sync_connection, valid_id};
+use super::connection::{Scope, SyncOutcome, sync_connection, valid_id};
+use super::consent::consent_accounts;
 use crate::AppState;
 use crate::banking::{Connection, ConnectionStatus, IntentBinding, iso_ms};
 use crate::deadline::Deadline;
 use crate::error::AppError;
 use crate::identity::UserId;
-use crate::store::{Cond, StoreError, Value};
+use crate::store::StoreError;
 use crate::tarabut::{CreateIntent, IntentConsent, IntentUser, Language, TarabutError};
 use crate::token::{CallError, now_ms};
 
@@ -330,27 +331,21 @@ async fn activate(
         })
         .await?;
     let now = now_ms();
-    conn.consent_id = Some(consent_id.clone());
+    conn.consent_id = Some(consent_id);
     conn.provider_id = intent.provider_id.or(conn.provider_id);
-    let mut accounts = Vec::new();
-    let mut expiry: Option<i64> = None;
-    for account in &listed {
-        if let Some(consent) = account.consents.iter().find(|c| c.id == consent_id) {
-            if let Some(e) = consent.expiry_date {
-                let e = e.timestamp_millis();
-                expiry = Some(expiry.map_or(e, |x| x.min(e)));
-            }
-            if let Some(record) = account_record(&conn, account, None, now) {
-                accounts.push(record);
-            }
-        }
+    let found = consent_accounts(&conn, &listed, Vec::new(), now);
+    if found.gone {
+        return Err(AppError::Conflict(
+            "the consent is not active at Tarabut".into(),
+        ));
     }
+    let accounts = found.accounts;
     conn.provider_id = conn
         .provider_id
         .or_else(|| accounts.first().and_then(|a| a.provider_id.clone()));
     state.accounts.put_all(&accounts).await?;
     conn.status = ConnectionStatus::Active;
-    conn.consent_expires_at = expiry;
+    conn.consent_expires_at = found.expires_at;
     conn.updated_at = now;
     conn.next_sync_at = Some(now);
     state.connections.save(&conn).await?;
@@ -359,11 +354,7 @@ async fn activate(
 
 /// Drops a pending connection whose linking failed (only while it is still pending).
 async fn discard_pending(state: &AppState, conn: &Connection) {
-    let key = crate::banking::connections::key(&conn.user, &conn.connection_id);
-    let cond = Cond::eq("status", Value::S("pending".into()));
-    if let Err(e) = state.table.delete(&key, Some(&cond)).await
-        && e != StoreError::ConditionFailed
-    {
+    if let Err(e) = state.connections.delete_pending(conn).await {
         tracing::warn!(error = %e, "could not discard the pending connection");
     }
 }

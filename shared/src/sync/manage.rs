@@ -297,10 +297,7 @@ pub async fn refresh_balances(
     for connection_id in &reauth {
         if let Some(conn) = active.get(connection_id) {
             let mut c = conn.clone();
-            c.status = ConnectionStatus::ReauthRequired;
-            c.last_sync_status = Some("reauth_required".into());
-            c.next_sync_at = None;
-            c.updated_at = now_ms();
+            c.require_reauth(now_ms());
             if let Err(e) = state.connections.save(&c).await {
                 tracing::warn!(error = %e, "could not mark the connection reauth_required");
             }

@@ -2,6 +2,7 @@
 //! scheduled sync. They know nothing of HTTP.
 
 pub mod connection;
+mod consent;
 pub mod cron;
 pub mod link;
 pub mod manage;

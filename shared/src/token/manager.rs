@@ -119,14 +119,7 @@ impl TokenManager {
                         Refresh::Lost => continue,
                         Refresh::MintFailed(e) => {
                             // Step 8: the old token while it still works, else a typed error.
-                            let old = record.as_ref().and_then(|r| {
-                                let secret = r.access_token.clone()?;
-                                (r.expires_at > now_ms()).then(|| AccessToken {
-                                    secret,
-                                    expires_at: r.expires_at,
-                                    version: r.version.unwrap_or(0),
-                                })
-                            });
+                            let old = record.as_ref().and_then(|r| r.valid_token(now_ms()));
                             return match old {
                                 Some(t) => Ok(t),
                                 None => Err(mint_failure(e, failures + 1)),

@@ -16,6 +16,20 @@ pub struct AccessToken {
     pub version: i64,
 }
 
+impl TokenRecord {
+    /// The stored token if it has not expired at `now` (however little is left).
+    pub fn valid_token(&self, now: i64) -> Option<AccessToken> {
+        match (&self.access_token, self.version) {
+            (Some(secret), Some(version)) if self.expires_at > now => Some(AccessToken {
+                secret: secret.clone(),
+                expires_at: self.expires_at,
+                version,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// Thresholds in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenPolicy {
@@ -61,14 +75,7 @@ pub fn decide(now: i64, stored: Option<&TokenRecord>, p: &TokenPolicy) -> Decisi
     let Some(record) = stored else {
         return Decision::MustRefresh { seen_version: None };
     };
-    let token = match (&record.access_token, record.version) {
-        (Some(secret), Some(version)) if record.expires_at > now => Some(AccessToken {
-            secret: secret.clone(),
-            expires_at: record.expires_at,
-            version,
-        }),
-        _ => None,
-    };
+    let token = record.valid_token(now);
     let remaining = record.expires_at - now;
     let usable = token.as_ref().filter(|_| remaining > p.min_validity_ms);
 
