@@ -23,6 +23,7 @@ check-template: ## cfn-lint + sam validate --lint + repository consistency of te
 lint: ## formatting and clippy, as CI checks them
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --lib --bins -- -D warnings -D clippy::unwrap_used
 
 build: ## release binaries of every function (host target; see README for arm64 packaging)
 	$(CARGO) build --release --workspace --bins

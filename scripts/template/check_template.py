@@ -4,7 +4,7 @@
 The linters check that the template is valid CloudFormation/SAM. This checks that it is *our*
 template: one function per crate with the right build and binary, HTTP timeouts under API
 Gateway's limit, the JWT authorizer on every route but the Tarabut callback, the routes of
-DESIGN.md §3, least-privilege DynamoDB permissions, the table the code expects, the variables
+docs/architecture.md §3, least-privilege DynamoDB permissions, the table the code expects, the variables
 the code reads, and an events/<crate>.json per function.
 
     python3 scripts/template/check_template.py [--repo DIR]
@@ -32,7 +32,7 @@ except ImportError:  # Python 3.10
 
 # ---------------------------------------------------------------------------------- the spec
 
-#: DESIGN.md §3: crate -> (method, path). Path parameters as API Gateway writes them.
+#: docs/architecture.md §3: crate -> (method, path). Path parameters as API Gateway writes them.
 HTTP_ROUTES: dict[str, tuple[str, str]] = {
     "tarabut-connect": ("POST", "/tarabut/connect"),
     "tarabut-callback": ("GET", "/tarabut/callback"),
@@ -52,8 +52,8 @@ SCHEDULED = {"cron-sync-banks"}
 UNAUTHENTICATED = {"tarabut-callback"}
 
 # Least privilege, read from the code paths (shared/src/store/dynamo/mod.rs is the only caller
-# of DynamoDB; shared/src/sync/ and shared/src/banking/ say which operation each use-case
-# issues). TOKEN = the token manager (shared/src/token/repo.rs): consistent GetItem and
+# of DynamoDB; the use cases (shared/src/linking.rs, connections.rs, sync/, scheduled_sync.rs,
+# insights/) and shared/src/banking/ say which operation each issues). TOKEN = the token manager (shared/src/token/repo.rs): consistent GetItem and
 # conditional UpdateItem (claim, commit, release, invalidate).
 TOKEN = {"dynamodb:GetItem", "dynamodb:UpdateItem"}
 SYNC = TOKEN | {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"}
@@ -304,14 +304,14 @@ class Checker:
             if crate not in crates:
                 problems.append(f"{fid}: builds {crate!r} but functions/{crate}/Cargo.toml does not exist")
             if crate not in expected:
-                problems.append(f"{fid}: {crate!r} is not a function of DESIGN.md §2/§3")
+                problems.append(f"{fid}: {crate!r} is not a function of docs/architecture.md §2.3/§3")
         for crate, fids in sorted(by_crate.items()):
             if len(fids) > 1:
                 problems.append(f"crate {crate!r} is built by {len(fids)} functions: {', '.join(fids)}")
         for crate in sorted(crates - set(by_crate)):
             problems.append(f"functions/{crate} has no Function in template.yaml (expected {logical_id(crate)})")
         for crate in sorted(expected - set(by_crate) - crates):
-            problems.append(f"DESIGN.md function {crate!r} has neither a Function nor a crate")
+            problems.append(f"docs/architecture.md function {crate!r} has neither a Function nor a crate")
         return problems
 
     def check_build(self) -> list[str]:
@@ -625,10 +625,15 @@ class Checker:
         for name, _ in TABLE_KEYS + GSI_KEYS:
             if types.get(name) != "S":
                 problems.append(f"{tid}: attribute {name} must be defined with type S")
-        setup = (self.repo / "shared/src/store/dynamo/setup.rs").read_text(encoding="utf-8")
+        item_rs = (self.repo / "shared/src/store/item.rs").read_text(encoding="utf-8")
+        m = re.search(r'pub const TTL_ATTRIBUTE: &str = "([^"]+)"', item_rs)
+        code_ttl = m.group(1) if m else None
         ttl = p.get("TimeToLiveSpecification") or {}
-        if not ttl.get("Enabled") or f'"{ttl.get("AttributeName")}"' not in setup:
-            problems.append(f"{tid}: TTL must be enabled on the attribute setup.rs uses (expires_at_s); got {ttl}")
+        if not ttl.get("Enabled") or ttl.get("AttributeName") != code_ttl:
+            problems.append(
+                f"{tid}: TTL must be enabled on the attribute the code writes "
+                f"(shared/src/store/item.rs TTL_ATTRIBUTE = {code_ttl!r}); got {ttl}"
+            )
         if not (p.get("PointInTimeRecoverySpecification") or {}).get("PointInTimeRecoveryEnabled"):
             problems.append(f"{tid}: point-in-time recovery must be enabled")
         if not (p.get("SSESpecification") or {}).get("SSEEnabled"):

@@ -16,7 +16,7 @@ pub struct ConfigError {
     pub reason: String,
 }
 
-/// Settings of the token manager (DESIGN §4).
+/// Settings of the token manager (docs/token-protocol.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenSettings {
     /// Refresh ahead once the remaining validity drops under this.
@@ -27,6 +27,7 @@ pub struct TokenSettings {
     pub lease: Duration,
 }
 
+/// The defaults, written once: the environment's variables override them.
 impl Default for TokenSettings {
     fn default() -> Self {
         TokenSettings {
@@ -67,10 +68,11 @@ impl Config {
     /// Reads through `lookup` so tests can pass a map instead of mutating the process env.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let env = Env(&lookup);
+        let defaults = TokenSettings::default();
         let token = TokenSettings {
-            refresh_buffer: env.secs("TOKEN_REFRESH_BUFFER_SECS", 300)?,
-            min_validity: env.secs("TOKEN_MIN_VALIDITY_SECS", 30)?,
-            lease: env.secs("TOKEN_LEASE_SECS", 10)?,
+            refresh_buffer: env.secs("TOKEN_REFRESH_BUFFER_SECS", defaults.refresh_buffer)?,
+            min_validity: env.secs("TOKEN_MIN_VALIDITY_SECS", defaults.min_validity)?,
+            lease: env.secs("TOKEN_LEASE_SECS", defaults.lease)?,
         };
         if token.min_validity >= token.refresh_buffer {
             return Err(ConfigError {
@@ -152,8 +154,8 @@ impl Env<'_> {
         }
     }
 
-    fn secs(&self, variable: &'static str, default: u64) -> Result<Duration, ConfigError> {
-        let n = self.number(variable, default)?;
+    fn secs(&self, variable: &'static str, default: Duration) -> Result<Duration, ConfigError> {
+        let n = self.number(variable, default.as_secs())?;
         if n == 0 {
             return Err(ConfigError {
                 variable,

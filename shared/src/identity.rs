@@ -30,7 +30,7 @@ impl UserId {
         &self.0
     }
 
-    /// The `X-TG-CustomerUserId` for this user (DESIGN §4): the sub itself when it is at most
+    /// The `X-TG-CustomerUserId` for this user (docs/token-protocol.md#the-customer-user-id): the sub itself when it is at most
     /// 40 characters of `[A-Za-z0-9_-]`, else the first 40 hex digits of its SHA-256, so no
     /// personal data (an e-mail used as sub, say) is sent to Tarabut and the id is stable.
     pub fn customer_user_id(&self) -> CustomerUserId {

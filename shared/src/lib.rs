@@ -1,24 +1,53 @@
-//! The common library of every function: configuration, identity, money, the Tarabut client,
-//! the table and its repositories, the token manager, and the HTTP glue.
+//! The common library of every function: everything a route does, in layers. A route's whole
+//! behaviour is one hop from its `functions/<name>/src/lib.rs`: the handler reads the request
+//! with [`http`], calls one use case, and shapes the answer.
+//!
+//! # Layout
+//!
+//! **Use cases** (what the user is served; they know nothing of HTTP and fail with
+//! [`error::UseCaseError`]):
+//! - [`linking`]: connect a bank (the Tarabut intent) and Tarabut's redirect back (callback).
+//! - [`connections`]: list the caller's connections, delete one (revoke, then erase).
+//! - [`sync`]: sync one connection; what the user triggers (sync, refresh, live balances).
+//! - [`scheduled_sync`]: the EventBridge-scheduled sync of every due connection.
+//! - [`insights`]: the insight routes over the pure engine (crate `insights_engine`).
+//!
+//! **HTTP glue**: [`http`] reads the caller, body and query of an API Gateway event and is the
+//! one place errors become RFC 9457 problem details.
+//!
+//! **The token manager**: [`token`], one Tarabut token per user refreshed ahead of expiry and
+//! coordinated across Lambda invocations by a lease on the token item
+//! (`docs/token-protocol.md`); its decision is the pure [`token::policy`].
+//!
+//! **Adapters** (I/O): [`store`] (the item-level `Table` trait, DynamoDB and in-memory),
+//! [`banking`] (typed records and repositories over the table), [`tarabut`] (the HTTP client).
+//!
+//! **Foundation**: [`config`], [`time`] (timestamps, the clock, deadlines), [`identity`],
+//! [`secret`], [`telemetry`], [`money`] (re-exported from the engine crate), and
+//! [`state::AppState`], built once per cold start.
+//!
+//! Design notes: `docs/architecture.md` (routes, data model, adding a route).
 
 pub mod banking;
 pub mod config;
-pub mod deadline;
+pub mod connections;
 pub mod error;
 pub mod http;
 pub mod identity;
 pub mod insights;
-pub mod money;
-pub mod reports;
+pub mod linking;
+pub mod scheduled_sync;
 pub mod secret;
 pub mod state;
 pub mod store;
 pub mod sync;
 pub mod tarabut;
 pub mod telemetry;
+pub mod time;
 pub mod token;
 
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 
+pub use insights_engine::money;
 pub use state::AppState;

@@ -6,6 +6,7 @@ use crate::banking::{AccountRepo, BalanceRepo, ConnectionRepo, IntentRepo, Trans
 use crate::config::{Config, ConfigError};
 use crate::store::{DynamoTable, Table};
 use crate::tarabut::{TarabutClient, TarabutError};
+use crate::time::{Clock, SystemClock};
 use crate::token::TokenManager;
 
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +20,8 @@ pub enum InitError {
 pub struct AppState {
     pub config: Config,
     pub table: Arc<dyn Table>,
+    /// Where every use case reads "now" (tests set it).
+    pub clock: Arc<dyn Clock>,
     pub tokens: TokenManager,
     pub connections: ConnectionRepo,
     pub intents: IntentRepo,
@@ -45,10 +48,18 @@ impl AppState {
     }
 
     pub fn new(config: Config, table: Arc<dyn Table>) -> Result<AppState, InitError> {
+        AppState::with_clock(config, table, Arc::new(SystemClock))
+    }
+
+    pub fn with_clock(
+        config: Config,
+        table: Arc<dyn Table>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<AppState, InitError> {
         let tarabut = TarabutClient::new(&config.tarabut)?;
         let owner = std::env::var("AWS_LAMBDA_LOG_STREAM_NAME")
             .unwrap_or_else(|_| format!("pid-{}", std::process::id()));
-        let tokens = TokenManager::new(table.clone(), tarabut, &config.token, owner);
+        let tokens = TokenManager::new(table.clone(), tarabut, &config.token, clock.clone(), owner);
         Ok(AppState {
             connections: ConnectionRepo::new(table.clone()),
             intents: IntentRepo::new(table.clone()),
@@ -57,6 +68,7 @@ impl AppState {
             balances: BalanceRepo::new(table.clone()),
             tokens,
             table,
+            clock,
             config,
         })
     }

@@ -4,11 +4,11 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use shared::deadline::Deadline;
 use shared::identity::UserId;
 use shared::secret::Secret;
 use shared::tarabut::{Revoked, TarabutClient, TarabutError};
 use shared::testkit::{SandboxControl, start_sandbox, test_config};
+use shared::time::Deadline;
 
 async fn client_for(control: &SandboxControl, overrides: &[(&str, &str)]) -> TarabutClient {
     let config = test_config("unused", control.base_url(), overrides);

@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use shared::deadline::Deadline;
 use shared::identity::UserId;
 use shared::secret::Secret;
 use shared::store::Table;
 use shared::tarabut::TarabutClient;
-use shared::testkit::{SandboxControl, TestEnv};
-use shared::token::{AccessToken, Lease, TokenError, TokenManager, TokenRepo, now_ms};
+use shared::testkit::{DynamoEnv, SandboxControl, TestEnv};
+use shared::time::{Clock, Deadline, SystemClock};
+use shared::token::{AccessToken, Lease, TokenError, TokenManager, TokenRepo};
 
 /// Runs one task per future at once and returns their answers in order.
 async fn join_all<F>(futures: Vec<F>) -> Vec<F::Output>
@@ -43,7 +43,7 @@ async fn all_ask(
     join_all(asks).await
 }
 
-fn managers(env: &TestEnv, n: usize) -> Vec<Arc<TokenManager>> {
+fn managers(env: &DynamoEnv, n: usize) -> Vec<Arc<TokenManager>> {
     (0..n)
         .map(|i| {
             let tarabut = TarabutClient::new(&env.state.config.tarabut).unwrap();
@@ -51,6 +51,7 @@ fn managers(env: &TestEnv, n: usize) -> Vec<Arc<TokenManager>> {
                 env.table.clone() as Arc<dyn Table>,
                 tarabut,
                 &env.state.config.token,
+                env.state.clock.clone(),
                 format!("env-{i}"),
             ))
         })
@@ -67,7 +68,7 @@ async fn mints(control: &SandboxControl, user: &UserId) -> u64 {
 
 #[tokio::test]
 async fn sixty_four_environments_refresh_ahead_with_one_mint() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("window-user").unwrap();
     // Tokens of 120 s land inside the 300 s refresh window as soon as they are minted.
     env.control.set_token_lifetime(120).await;
@@ -85,10 +86,10 @@ async fn sixty_four_environments_refresh_ahead_with_one_mint() {
         2,
         "exactly one refresh for 64 callers"
     );
-    let now = now_ms();
+    let now = SystemClock.now();
     for r in results {
         let t = r.expect("every caller gets a token");
-        assert!(t.expires_at > now + 30_000, "valid token");
+        assert!(t.expires_at > now + Duration::from_secs(30), "valid token");
         // Either the refreshed token or, refresh-ahead, the still-valid current one.
         assert!(t.version == first.version || t.version == first.version + 1);
     }
@@ -103,9 +104,9 @@ async fn sixty_four_environments_refresh_ahead_with_one_mint() {
 
 #[tokio::test]
 async fn sixty_four_environments_past_expiry_one_mint_all_wait_for_it() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("expired-user").unwrap();
-    env.store_expired_token(&user, 1_000).await;
+    env.store_expired_token(&user, Duration::from_secs(1)).await;
     let all = managers(&env, 64);
     let results = all_ask(&all, &user, 20).await;
     assert_eq!(mints(&env.control, &user).await, 1);
@@ -120,7 +121,7 @@ async fn sixty_four_environments_past_expiry_one_mint_all_wait_for_it() {
 
 #[tokio::test]
 async fn failing_token_endpoint_serves_the_old_token_and_backs_off() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("failing-user").unwrap();
     env.control.set_token_lifetime(120).await;
     let first = managers(&env, 1)[0]
@@ -157,7 +158,7 @@ async fn failing_token_endpoint_serves_the_old_token_and_backs_off() {
             &key,
             &[shared::store::Update::set(
                 "backoff_until",
-                shared::store::Value::N(now_ms() + 60_000),
+                shared::store::Value::N((SystemClock.now() + Duration::from_secs(60)).millis()),
             )],
             None,
         )
@@ -175,9 +176,10 @@ async fn failing_token_endpoint_serves_the_old_token_and_backs_off() {
 
 #[tokio::test]
 async fn failing_endpoint_with_an_expired_token_is_a_typed_503() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("no-token-user").unwrap();
-    env.store_expired_token(&user, 60_000).await;
+    env.store_expired_token(&user, Duration::from_secs(60))
+        .await;
     env.control
         .fault(json!({"endpoint": "token", "status": 500}))
         .await;
@@ -199,15 +201,15 @@ async fn failing_endpoint_with_an_expired_token_is_a_typed_503() {
 
 #[tokio::test]
 async fn a_stale_holders_commit_is_fenced_out() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("fenced-user").unwrap();
     let repo = TokenRepo::new(env.table.clone());
-    let now = now_ms();
+    let now = SystemClock.now();
     // Holder A claims and then stalls past its lease.
     let stale = Lease {
         id: "lease-A".into(),
         owner: "A".into(),
-        expires_at: now + 200,
+        expires_at: now + Duration::from_millis(200),
     };
     assert!(repo.claim(&user, &stale, None, now).await.unwrap());
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -224,8 +226,8 @@ async fn a_stale_holders_commit_is_fenced_out() {
                 &user,
                 "lease-A",
                 &Secret::new("A-token"),
-                now_ms() + 3_600_000,
-                now_ms()
+                SystemClock.now() + Duration::from_secs(3600),
+                SystemClock.now()
             )
             .await
             .unwrap()
@@ -233,7 +235,7 @@ async fn a_stale_holders_commit_is_fenced_out() {
     // A's late release cannot clear anything either.
     assert!(
         !repo
-            .release(&user, "lease-A", now_ms() + 5_000)
+            .release(&user, "lease-A", SystemClock.now() + Duration::from_secs(5))
             .await
             .unwrap()
     );
@@ -245,14 +247,19 @@ async fn a_stale_holders_commit_is_fenced_out() {
     let late = Lease {
         id: "lease-C".into(),
         owner: "C".into(),
-        expires_at: now_ms() + 10_000,
+        expires_at: SystemClock.now() + Duration::from_secs(10),
     };
-    assert!(!repo.claim(&user, &late, None, now_ms()).await.unwrap());
+    assert!(
+        !repo
+            .claim(&user, &late, None, SystemClock.now())
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
 async fn sixteen_callers_hit_by_401_cause_one_remint() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("revoked-token-user").unwrap();
     env.control
         .create_consent(user.customer_user_id().as_str(), "BLUE")
@@ -304,7 +311,7 @@ async fn sixteen_callers_hit_by_401_cause_one_remint() {
 
 #[tokio::test]
 async fn a_second_401_is_returned_not_looped() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("always-401").unwrap();
     let m = &managers(&env, 1)[0];
     m.access_token(&user, deadline(10)).await.unwrap();
@@ -334,7 +341,7 @@ async fn a_second_401_is_returned_not_looped() {
 
 #[tokio::test]
 async fn warm_path_makes_no_dynamodb_requests() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("warm-user").unwrap();
     let m = &managers(&env, 1)[0];
     let setup = env.table.requests().get();
@@ -358,23 +365,27 @@ async fn warm_path_makes_no_dynamodb_requests() {
 
 #[tokio::test]
 async fn a_dead_holders_lease_is_taken_over_after_it_expires() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("orphan-lease").unwrap();
-    env.store_expired_token(&user, 1_000).await;
+    env.store_expired_token(&user, Duration::from_secs(1)).await;
     let repo = TokenRepo::new(env.table.clone());
     let dead = Lease {
         id: "dead".into(),
         owner: "killed".into(),
-        expires_at: now_ms() + 1_500,
+        expires_at: SystemClock.now() + Duration::from_millis(1_500),
     };
-    assert!(repo.claim(&user, &dead, Some(1), now_ms()).await.unwrap());
+    assert!(
+        repo.claim(&user, &dead, Some(1), SystemClock.now())
+            .await
+            .unwrap()
+    );
     let t = managers(&env, 1)[0]
         .access_token(&user, deadline(10))
         .await
         .unwrap();
     assert_eq!(t.version, 2);
     assert!(
-        now_ms() >= dead.expires_at,
+        SystemClock.now() >= dead.expires_at,
         "waited for the lease to expire"
     );
     assert_eq!(mints(&env.control, &user).await, 1);
@@ -382,16 +393,20 @@ async fn a_dead_holders_lease_is_taken_over_after_it_expires() {
 
 #[tokio::test]
 async fn waiting_past_the_deadline_is_unavailable() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("impatient").unwrap();
-    env.store_expired_token(&user, 1_000).await;
+    env.store_expired_token(&user, Duration::from_secs(1)).await;
     let repo = TokenRepo::new(env.table.clone());
     let held = Lease {
         id: "busy".into(),
         owner: "other".into(),
-        expires_at: now_ms() + 30_000,
+        expires_at: SystemClock.now() + Duration::from_secs(30),
     };
-    assert!(repo.claim(&user, &held, Some(1), now_ms()).await.unwrap());
+    assert!(
+        repo.claim(&user, &held, Some(1), SystemClock.now())
+            .await
+            .unwrap()
+    );
     let r = managers(&env, 1)[0]
         .access_token(&user, Deadline::after(Duration::from_millis(800)))
         .await;
@@ -401,7 +416,7 @@ async fn waiting_past_the_deadline_is_unavailable() {
 
 #[tokio::test]
 async fn same_process_callers_are_single_flighted() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("one-process").unwrap();
     let m = managers(&env, 1).remove(0);
     let setup = env.table.requests().get();

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use lambda_runtime::{Error, LambdaEvent};
 use shared::AppState;
-use shared::deadline::Deadline;
-use shared::sync::cron::{self, CronSummary};
+use shared::scheduled_sync::{self, CronSummary};
+use shared::time::Deadline;
 
 /// The event's content is not used (the schedule is the trigger); any JSON is accepted.
 pub async fn handle(
@@ -13,5 +13,5 @@ pub async fn handle(
     event: LambdaEvent<serde_json::Value>,
 ) -> Result<CronSummary, Error> {
     let deadline = Deadline::from_epoch_millis(event.context.deadline);
-    Ok(cron::run(state, deadline).await?)
+    Ok(scheduled_sync::run(state, deadline).await?)
 }

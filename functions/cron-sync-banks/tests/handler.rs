@@ -1,28 +1,18 @@
-//! The scheduled sync driven by `events/cron-sync-banks.json` against a fresh table on the
-//! local DynamoDB and an in-process Tarabut sandbox.
+//! The scheduled sync driven by `events/cron-sync-banks.json` against a fresh in-memory table
+//! and an in-process Tarabut sandbox.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
-use shared::identity::UserId;
+use shared::connections;
+use shared::scheduled_sync::CronSummary;
 use shared::store::{Item, ItemExt};
-use shared::sync::cron::CronSummary;
-use shared::testkit::{Event, TestEnv, connection_item};
+use shared::testkit::{ALICE, BOB, CAROL, Event, TestEnv, connection_item, deadline, user};
+use shared::time::{Clock, SystemClock, Timestamp};
 
-const ALICE: &str = "user-7f3c1a2e";
-const BOB: &str = "user-b0b";
-const CAROL: &str = "user-ca201";
-
-fn user(sub: &str) -> UserId {
-    UserId::parse(sub).unwrap()
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
+fn now() -> Timestamp {
+    SystemClock.now()
 }
 
 /// Runs the cron with the schedule's event and this Lambda context.
@@ -51,7 +41,7 @@ async fn make_due(env: &TestEnv, sub: &str, id: &str) {
         .await
         .unwrap()
         .unwrap();
-    conn.next_sync_at = Some(now_ms() - 60_000);
+    conn.next_sync_at = Some(now() - Duration::from_secs(60));
     env.state.connections.save(&conn).await.unwrap();
 }
 
@@ -67,23 +57,7 @@ async fn three_due(env: &TestEnv) -> Vec<(&'static str, String)> {
 }
 
 async fn due_now(env: &TestEnv) -> usize {
-    env.state
-        .connections
-        .due(now_ms(), 100)
-        .await
-        .unwrap()
-        .len()
-}
-
-async fn consent_of(env: &TestEnv, sub: &str, id: &str) -> String {
-    env.state
-        .connections
-        .get(&user(sub), id)
-        .await
-        .unwrap()
-        .unwrap()
-        .consent_id
-        .unwrap()
+    env.state.connections.due(now(), 100).await.unwrap().len()
 }
 
 #[tokio::test]
@@ -117,7 +91,7 @@ async fn syncs_every_due_connection_and_leaves_none_due() {
         assert_eq!(new.s("status").unwrap(), "active");
         assert_eq!(new.s("last_sync_status").unwrap(), "ok");
         assert!(new.n("last_sync_at").unwrap() > old.n("last_sync_at").unwrap());
-        assert!(new.n("next_sync_at").unwrap() > now_ms());
+        assert!(new.time("next_sync_at").unwrap() > now());
     }
     assert_eq!(
         connection_item(&after, CAROL, &not_due),
@@ -134,7 +108,7 @@ async fn an_expired_consent_does_not_stop_the_others() {
     let due = three_due(&env).await;
     let (sub, expired) = &due[1];
     env.control
-        .expire_consent(&consent_of(&env, sub, expired).await)
+        .expire_consent(&env.consent_of(sub, expired).await)
         .await;
 
     let summary = run(&env).await;
@@ -182,8 +156,11 @@ async fn a_failing_connection_does_not_stop_the_others_and_is_retried_later() {
         "a failure is not a reauth"
     );
     // Due again after the retry interval, not at the next 12-hour sync.
-    let next = failed[0].n("next_sync_at").unwrap();
-    assert!(next > now_ms() && next < now_ms() + 3_600_000, "{next}");
+    let next = failed[0].time("next_sync_at").unwrap();
+    assert!(
+        next > now() && next < now() + Duration::from_secs(3600),
+        "{next}"
+    );
 }
 
 #[tokio::test]
@@ -194,7 +171,7 @@ async fn takes_no_work_when_the_deadline_is_nearly_over() {
     env.control.reset_counters().await;
     let mut context = Context::default();
     // The cron stops taking work 10 s before its deadline.
-    context.deadline = now_ms() as u64 + 2_000;
+    context.deadline = (now() + Duration::from_secs(2)).millis() as u64;
 
     let summary = run_with(&env, context).await;
     assert_eq!(counts(&summary), [3, 0, 0, 0, 3], "{summary:?}");
@@ -235,8 +212,7 @@ async fn deleted_connections_are_not_synced() {
     let env = TestEnv::start().await;
     let due = three_due(&env).await;
     let (sub, id) = &due[0];
-    let deadline = shared::deadline::Deadline::after(std::time::Duration::from_secs(30));
-    shared::sync::manage::delete(&env.state, &user(sub), id, deadline)
+    connections::delete(&env.state, &user(sub), id, deadline())
         .await
         .unwrap();
     let before = env.dump().await;

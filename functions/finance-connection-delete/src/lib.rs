@@ -3,15 +3,15 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use shared::AppState;
-use shared::error::AppError;
+use shared::connections;
+use shared::error::UseCaseError;
 use shared::http::{self, Reply, respond};
-use shared::sync::manage;
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
     respond(async {
         let user = http::caller(&req)?;
-        let id = http::path_param(&req, "id").ok_or(AppError::NotFound("connection"))?;
-        manage::delete(state, &user, id, http::deadline(&req)).await?;
+        let id = http::path_param(&req, "id").ok_or(UseCaseError::NotFound("connection"))?;
+        connections::delete(state, &user, id, http::deadline(&req)).await?;
         Ok(Reply::NoContent)
     })
     .await

@@ -1,53 +1,21 @@
 //! DELETE /finance/connections/{id} driven by `events/finance-connection-delete.json` against
-//! a fresh table on the local DynamoDB and an in-process Tarabut sandbox.
+//! a fresh in-memory table and an in-process Tarabut sandbox.
 
-use std::time::Duration;
-
-use serde_json::{Value, json};
-use shared::deadline::Deadline;
-use shared::identity::UserId;
+use serde_json::json;
+use shared::linking::{self, CallbackQuery, ConnectRequest};
 use shared::store::{Item, ItemExt};
-use shared::sync::link::{self, ConnectRequest};
-use shared::sync::manage;
+use shared::sync;
 use shared::testkit::{
-    Answer, Event, TestEnv, balances, connection_item, refused_without_change, transactions,
-    with_pk, with_sk_prefix,
+    ALICE, BOB, Event, TestEnv, balances, connection_item, deadline, transactions, user, with_pk,
+    with_sk_prefix,
 };
 
+shared::handler_test_helpers!(finance_connection_delete::handle);
+
 const EVENT: &str = "finance-connection-delete";
-/// The `sub` of the event files.
-const ALICE: &str = "user-7f3c1a2e";
-const BOB: &str = "user-b0b";
-
-async fn call(env: &TestEnv, event: &Event) -> Answer {
-    let response = finance_connection_delete::handle(&env.state, event.request())
-        .await
-        .expect("the handler answers every request");
-    Answer::read(response)
-}
-
-/// A bad request: a 4xx problem, and not one item of the table changed.
-async fn refused(env: &TestEnv, event: Event, status: u16) -> Value {
-    refused_without_change(env, |e| async move { call(env, &e).await }, event, status).await
-}
-
-fn user(sub: &str) -> UserId {
-    UserId::parse(sub).unwrap()
-}
 
 fn delete_event(sub: &str, id: &str) -> Event {
     Event::load(EVENT).user(sub).path_param("id", id)
-}
-
-async fn consent_of(env: &TestEnv, sub: &str, id: &str) -> String {
-    env.state
-        .connections
-        .get(&user(sub), id)
-        .await
-        .unwrap()
-        .unwrap()
-        .consent_id
-        .unwrap()
 }
 
 /// Items that have nothing to do with connection `id` (its own item aside).
@@ -115,7 +83,7 @@ async fn revokes_and_erases_one_connection_and_leaves_the_others() {
     assert_eq!(unrelated(&after, &blue), unrelated(&before, &blue));
     assert!(of_connection(&after, &red).len() > 1);
     // At Tarabut the consent is gone: no account lists it any more.
-    let consent = consent_of(&env, ALICE, &blue).await;
+    let consent = env.consent_of(ALICE, &blue).await;
     let token = env
         .state
         .tokens
@@ -153,7 +121,7 @@ async fn a_connection_whose_consent_expired_is_still_erased() {
     let env = TestEnv::start().await;
     let id = env.link(&user(ALICE), "BLUE").await;
     env.control
-        .expire_consent(&consent_of(&env, ALICE, &id).await)
+        .expire_consent(&env.consent_of(ALICE, &id).await)
         .await;
     deleted(&env, ALICE, &id).await;
     assert_erased(&env.dump().await, ALICE, &id);
@@ -162,7 +130,7 @@ async fn a_connection_whose_consent_expired_is_still_erased() {
 #[tokio::test]
 async fn a_pending_connection_is_erased_without_asking_tarabut() {
     let env = TestEnv::start().await;
-    let id = link::connect(
+    let id = linking::connect(
         &env.state,
         &user(ALICE),
         ConnectRequest::default(),
@@ -182,12 +150,12 @@ async fn a_pending_connection_is_erased_without_asking_tarabut() {
         .find_map(|i| i.opt_s("intent_id").unwrap())
         .unwrap()
         .to_string();
-    let query = shared::sync::link::CallbackQuery {
+    let query = CallbackQuery {
         intent_id: Some(intent),
         status: Some("SUCCESSFUL".into()),
         error: None,
     };
-    let location = link::callback(&env.state, query, deadline()).await;
+    let location = linking::callback(&env.state, query, deadline()).await;
     assert!(location.as_str().contains("status=error"), "{location}");
     assert_eq!(env.dump().await, before);
 }
@@ -199,11 +167,11 @@ async fn deleting_an_old_link_of_a_bank_keeps_the_new_links_data() {
     let env = TestEnv::start().await;
     let old = env.link(&user(ALICE), "BLUE").await;
     env.control
-        .expire_consent(&consent_of(&env, ALICE, &old).await)
+        .expire_consent(&env.consent_of(ALICE, &old).await)
         .await;
     let request = serde_json::from_value(json!({ "connectionId": old })).unwrap();
     assert!(
-        manage::sync_one(&env.state, &user(ALICE), request, deadline())
+        sync::sync_one(&env.state, &user(ALICE), request, deadline())
             .await
             .is_err()
     );
@@ -230,7 +198,7 @@ async fn deleting_an_old_link_of_a_bank_keeps_the_new_links_data() {
     assert_eq!((accounts_of(&old), accounts_of(&new)), (0, 2));
     // And the new link still syncs.
     let request = serde_json::from_value(json!({ "connectionId": new })).unwrap();
-    manage::sync_one(&env.state, &user(ALICE), request, deadline())
+    sync::sync_one(&env.state, &user(ALICE), request, deadline())
         .await
         .unwrap();
 }
@@ -286,8 +254,4 @@ async fn missing_or_empty_claims_are_401() {
         assert_eq!(problem["type"], "/problems/unauthenticated");
     }
     assert_eq!(env.control.calls("revoke_consent").await, 0);
-}
-
-fn deadline() -> Deadline {
-    Deadline::after(Duration::from_secs(30))
 }

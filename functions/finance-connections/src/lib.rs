@@ -2,13 +2,13 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use shared::AppState;
+use shared::connections;
 use shared::http::{self, Reply, respond};
-use shared::sync::manage;
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
     respond(async {
         let user = http::caller(&req)?;
-        let list = manage::list(state, &user).await?;
+        let list = connections::list(state, &user).await?;
         Reply::ok(&list)
     })
     .await

@@ -1,40 +1,15 @@
-//! GET /finance/connections driven by `events/finance-connections.json` against a fresh table
-//! on the local DynamoDB and an in-process Tarabut sandbox.
-
-use std::time::Duration;
+//! GET /finance/connections driven by `events/finance-connections.json` against a fresh
+//! in-memory table and an in-process Tarabut sandbox.
 
 use serde_json::{Value, json};
-use shared::deadline::Deadline;
-use shared::identity::UserId;
+use shared::linking::{self, ConnectRequest};
 use shared::store::ItemExt;
-use shared::sync::link::{self, ConnectRequest};
-use shared::sync::manage;
-use shared::testkit::{Answer, Event, TestEnv, connection_item, refused_without_change};
+use shared::testkit::{ALICE, BOB, Event, TestEnv, connection_item, deadline, user};
+use shared::{connections, sync};
+
+shared::handler_test_helpers!(finance_connections::handle);
 
 const EVENT: &str = "finance-connections";
-/// The `sub` of the event files.
-const ALICE: &str = "user-7f3c1a2e";
-const BOB: &str = "user-b0b";
-
-async fn call(env: &TestEnv, event: &Event) -> Answer {
-    let response = finance_connections::handle(&env.state, event.request())
-        .await
-        .expect("the handler answers every request");
-    Answer::read(response)
-}
-
-/// A bad request: a 4xx problem, and not one item of the table changed.
-async fn refused(env: &TestEnv, event: Event, status: u16) -> Value {
-    refused_without_change(env, |e| async move { call(env, &e).await }, event, status).await
-}
-
-fn user(sub: &str) -> UserId {
-    UserId::parse(sub).unwrap()
-}
-
-fn deadline() -> Deadline {
-    Deadline::after(Duration::from_secs(30))
-}
 
 async fn list(env: &TestEnv, sub: &str) -> Vec<Value> {
     let before = env.dump().await;
@@ -64,7 +39,7 @@ async fn lists_the_callers_connections_with_status_and_last_sync() {
     let env = TestEnv::start().await;
     let blue = env.link(&user(ALICE), "BLUE").await;
     let red = env.link(&user(ALICE), "RED").await;
-    let pending = link::connect(
+    let pending = linking::connect(
         &env.state,
         &user(ALICE),
         ConnectRequest::default(),
@@ -131,19 +106,11 @@ async fn lists_the_callers_connections_with_status_and_last_sync() {
 async fn a_connection_whose_consent_expired_shows_reauth_required() {
     let env = TestEnv::start().await;
     let id = env.link(&user(ALICE), "BLUE").await;
-    let consent = env
-        .state
-        .connections
-        .get(&user(ALICE), &id)
-        .await
-        .unwrap()
-        .unwrap()
-        .consent_id
-        .unwrap();
+    let consent = env.consent_of(ALICE, &id).await;
     env.control.expire_consent(&consent).await;
     let request = serde_json::from_value(json!({ "connectionId": id })).unwrap();
     assert!(
-        manage::sync_one(&env.state, &user(ALICE), request, deadline())
+        sync::sync_one(&env.state, &user(ALICE), request, deadline())
             .await
             .is_err()
     );
@@ -157,7 +124,7 @@ async fn deleted_connections_are_hidden() {
     let env = TestEnv::start().await;
     let kept = env.link(&user(ALICE), "BLUE").await;
     let deleted = env.link(&user(ALICE), "RED").await;
-    manage::delete(&env.state, &user(ALICE), &deleted, deadline())
+    connections::delete(&env.state, &user(ALICE), &deleted, deadline())
         .await
         .unwrap();
     // The tombstone is still in the table, but not in the list.

@@ -5,7 +5,7 @@ use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use shared::AppState;
 use shared::http::{self, Reply, respond};
-use shared::sync::manage;
+use shared::sync;
 
 /// The route takes no fields; a body, if any, must be an empty JSON object.
 #[derive(Default, Deserialize)]
@@ -16,7 +16,7 @@ pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Er
     respond(async {
         let user = http::caller(&req)?;
         let _: NoFields = http::json_body_or_default(&req)?;
-        let balances = manage::refresh_balances(state, &user, http::deadline(&req)).await?;
+        let balances = sync::refresh_balances(state, &user, http::deadline(&req)).await?;
         Reply::ok(&balances)
     })
     .await

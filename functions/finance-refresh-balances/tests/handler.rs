@@ -1,50 +1,21 @@
 //! POST /finance/refresh-balances driven by `events/finance-refresh-balances.json` against a
-//! fresh table on the local DynamoDB and an in-process Tarabut sandbox.
+//! fresh in-memory table and an in-process Tarabut sandbox.
 
 use serde_json::{Value, json};
-use shared::identity::UserId;
 use shared::store::{Item, ItemExt};
 use shared::testkit::{
-    Answer, Event, TestEnv, balances, connection_item, refused_without_change, with_sk_prefix,
+    ALICE, BOB, Event, TestEnv, balances, connection_item, user, with_sk_prefix,
 };
 
+shared::handler_test_helpers!(finance_refresh_balances::handle);
+
 const EVENT: &str = "finance-refresh-balances";
-/// The `sub` of the event files.
-const ALICE: &str = "user-7f3c1a2e";
-const BOB: &str = "user-b0b";
-
-async fn call(env: &TestEnv, event: &Event) -> Answer {
-    let response = finance_refresh_balances::handle(&env.state, event.request())
-        .await
-        .expect("the handler answers every request");
-    Answer::read(response)
-}
-
-/// A bad request: a 4xx problem, and not one item of the table changed.
-async fn refused(env: &TestEnv, event: Event, status: u16) -> Value {
-    refused_without_change(env, |e| async move { call(env, &e).await }, event, status).await
-}
-
-fn user(sub: &str) -> UserId {
-    UserId::parse(sub).unwrap()
-}
 
 async fn live_balances(env: &TestEnv, sub: &str) -> Value {
     let answer = call(env, &Event::load(EVENT).user(sub)).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.content_type, "application/json");
     answer.json()
-}
-
-async fn consent_of(env: &TestEnv, sub: &str, id: &str) -> String {
-    env.state
-        .connections
-        .get(&user(sub), id)
-        .await
-        .unwrap()
-        .unwrap()
-        .consent_id
-        .unwrap()
 }
 
 /// `{"amount": "<decimal string>", "currency"}` with exactly the currency's digits; returns
@@ -141,7 +112,7 @@ async fn an_expired_consent_marks_its_connection_and_the_others_still_refresh() 
     let blue = env.link(&user(ALICE), "BLUE").await;
     let red = env.link(&user(ALICE), "RED").await;
     env.control
-        .expire_consent(&consent_of(&env, ALICE, &blue).await)
+        .expire_consent(&env.consent_of(ALICE, &blue).await)
         .await;
     let before = balances(&env.dump().await, ALICE).len();
     let body = live_balances(&env, ALICE).await;

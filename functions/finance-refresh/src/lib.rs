@@ -4,13 +4,13 @@
 use lambda_http::{Body, Error, Request, Response};
 use shared::AppState;
 use shared::http::{self, Reply, respond};
-use shared::sync::manage::{self, RefreshRequest};
+use shared::sync::{self, RefreshRequest};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
     respond(async {
         let user = http::caller(&req)?;
         let body: RefreshRequest = http::json_body_or_default(&req)?;
-        let refreshed = manage::refresh(state, &user, body, http::deadline(&req)).await?;
+        let refreshed = sync::refresh(state, &user, body, http::deadline(&req)).await?;
         Reply::ok(&refreshed)
     })
     .await

@@ -1,41 +1,16 @@
-//! POST /finance/refresh driven by `events/finance-refresh.json` against a fresh table on the
-//! local DynamoDB and an in-process Tarabut sandbox.
-
-use std::time::Duration;
+//! POST /finance/refresh driven by `events/finance-refresh.json` against a fresh in-memory
+//! table and an in-process Tarabut sandbox.
 
 use serde_json::{Value, json};
-use shared::deadline::Deadline;
-use shared::identity::UserId;
+use shared::linking::{self, ConnectRequest};
 use shared::store::ItemExt;
-use shared::sync::link::{self, ConnectRequest};
 use shared::testkit::{
-    Answer, Event, TestEnv, connection_item, refused_without_change, with_sk_prefix,
+    ALICE, BOB, Event, TestEnv, connection_item, deadline, user, with_sk_prefix,
 };
 
+shared::handler_test_helpers!(finance_refresh::handle);
+
 const EVENT: &str = "finance-refresh";
-/// The `sub` of the event files.
-const ALICE: &str = "user-7f3c1a2e";
-const BOB: &str = "user-b0b";
-
-async fn call(env: &TestEnv, event: &Event) -> Answer {
-    let response = finance_refresh::handle(&env.state, event.request())
-        .await
-        .expect("the handler answers every request");
-    Answer::read(response)
-}
-
-/// A bad request: a 4xx problem, and not one item of the table changed.
-async fn refused(env: &TestEnv, event: Event, status: u16) -> Value {
-    refused_without_change(env, |e| async move { call(env, &e).await }, event, status).await
-}
-
-fn user(sub: &str) -> UserId {
-    UserId::parse(sub).unwrap()
-}
-
-fn deadline() -> Deadline {
-    Deadline::after(Duration::from_secs(30))
-}
 
 fn refresh_event(sub: &str, body: &str) -> Event {
     Event::load(EVENT).user(sub).body(body)
@@ -53,17 +28,6 @@ fn item_of<'a>(items: &'a [Value], id: &str) -> &'a Value {
         .iter()
         .find(|i| i["connectionId"] == id)
         .unwrap_or_else(|| panic!("{id} not in {items:?}"))
-}
-
-async fn consent_of(env: &TestEnv, sub: &str, id: &str) -> String {
-    env.state
-        .connections
-        .get(&user(sub), id)
-        .await
-        .unwrap()
-        .unwrap()
-        .consent_id
-        .unwrap()
 }
 
 /// Drops the stored accounts of a connection, as if Tarabut had added them since the link.
@@ -85,7 +49,7 @@ async fn refreshes_every_active_connection_without_a_connection_id() {
     let blue = env.link(&user(ALICE), "BLUE").await;
     let red = env.link(&user(ALICE), "RED").await;
     // Neither a pending connection nor Bob's is refreshed.
-    link::connect(
+    linking::connect(
         &env.state,
         &user(ALICE),
         ConnectRequest::default(),
@@ -150,7 +114,7 @@ async fn an_expired_consent_does_not_stop_the_other_connections() {
     let blue = env.link(&user(ALICE), "BLUE").await;
     let red = env.link(&user(ALICE), "RED").await;
     env.control
-        .expire_consent(&consent_of(&env, ALICE, &blue).await)
+        .expire_consent(&env.consent_of(ALICE, &blue).await)
         .await;
     let items = refreshed(&env, &refresh_event(ALICE, "{}")).await;
     assert_eq!(item_of(&items, &blue)["status"], "reauth_required");
@@ -206,7 +170,7 @@ async fn a_failing_connection_does_not_stop_the_others() {
 #[tokio::test]
 async fn a_pending_connection_is_409() {
     let env = TestEnv::start().await;
-    let pending = link::connect(
+    let pending = linking::connect(
         &env.state,
         &user(ALICE),
         ConnectRequest::default(),

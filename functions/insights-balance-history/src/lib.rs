@@ -3,16 +3,13 @@
 use lambda_http::{Body, Error, Request, Response};
 use shared::AppState;
 use shared::http::{self, Reply, respond};
-use shared::reports::{self, Params};
-
-/// The query parameters this route takes; any other is a 400.
-pub const PARAMETERS: &[&str] = &["from", "to", "accountId", "currency", "refresh"];
+use shared::insights::{self, BalanceHistoryParams};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
     respond(async {
         let user = http::caller(&req)?;
-        let params = Params::new(http::query_pairs(&req), PARAMETERS)?;
-        let report = reports::balance_history(state, &user, &params, http::deadline(&req)).await?;
+        let params: BalanceHistoryParams = http::query(&req)?;
+        let report = insights::balance_history(state, &user, params, http::deadline(&req)).await?;
         Reply::ok(&report)
     })
     .await

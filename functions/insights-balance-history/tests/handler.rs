@@ -1,23 +1,14 @@
 //! GET /finance/insights/balance-history driven by `events/insights-balance-history.json`
-//! against a fresh table on the local DynamoDB and the sandbox's demo data.
+//! against a fresh in-memory table and the sandbox's demo data.
 
 use std::collections::HashSet;
 
 use chrono::{Duration, NaiveDate, Utc};
-use shared::identity::UserId;
-use shared::testkit::{Answer, Event, TestEnv, money, refused_without_change};
+use shared::testkit::{ALICE, BOB, Event, TestEnv, money, user};
+
+shared::handler_test_helpers!(insights_balance_history::handle);
 
 const EVENT: &str = "insights-balance-history";
-const ALICE: &str = "user-7f3c1a2e";
-const BOB: &str = "user-b0b";
-
-async fn call(env: &TestEnv, event: Event) -> Answer {
-    Answer::read(
-        insights_balance_history::handle(&env.state, event.request())
-            .await
-            .expect("answer"),
-    )
-}
 
 /// The last 30 days, today included.
 fn last_30_days() -> (NaiveDate, NaiveDate) {
@@ -28,10 +19,10 @@ fn last_30_days() -> (NaiveDate, NaiveDate) {
 #[tokio::test]
 async fn every_day_once_per_account_ending_at_the_banks_balance() {
     let env = TestEnv::start().await;
-    let alice = UserId::parse(ALICE).unwrap();
+    let alice = user(ALICE);
     env.link_demo_banks(&alice).await;
     let (from, to) = last_30_days();
-    let answer = call(&env, Event::range(EVENT, from, to, &[("currency", "BHD")])).await;
+    let answer = call(&env, &Event::range(EVENT, from, to, &[("currency", "BHD")])).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let report = answer.json();
     let accounts = report["accounts"].as_array().unwrap();
@@ -90,9 +81,9 @@ async fn every_day_once_per_account_ending_at_the_banks_balance() {
 #[tokio::test]
 async fn one_account_and_bad_queries() {
     let env = TestEnv::start().await;
-    let alice = UserId::parse(ALICE).unwrap();
+    let alice = user(ALICE);
     env.link(&alice, "BLUE").await;
-    let bob = UserId::parse(BOB).unwrap();
+    let bob = user(BOB);
     env.link(&bob, "RED").await;
     let mine = env.state.accounts.list(&alice).await.unwrap()[0]
         .account_id
@@ -101,7 +92,11 @@ async fn one_account_and_bad_queries() {
         .account_id
         .clone();
     let (from, to) = last_30_days();
-    let answer = call(&env, Event::range(EVENT, from, to, &[("accountId", &mine)])).await;
+    let answer = call(
+        &env,
+        &Event::range(EVENT, from, to, &[("accountId", &mine)]),
+    )
+    .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.json()["accounts"].as_array().unwrap().len(), 1);
 
@@ -116,12 +111,12 @@ async fn one_account_and_bad_queries() {
     ];
     for (pairs, status) in cases {
         let event = Event::load(EVENT).query(&pairs);
-        refused_without_change(&env, |e| call(&env, e), event, status).await;
+        refused(&env, event, status).await;
     }
     for negative in [
         "negative/insights-balance-history.no-claims",
         "negative/insights-balance-history.empty-sub",
     ] {
-        refused_without_change(&env, |e| call(&env, e), Event::load(negative), 401).await;
+        refused(&env, Event::load(negative), 401).await;
     }
 }

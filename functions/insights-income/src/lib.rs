@@ -3,16 +3,13 @@
 use lambda_http::{Body, Error, Request, Response};
 use shared::AppState;
 use shared::http::{self, Reply, respond};
-use shared::reports::{self, Params};
-
-/// The query parameters this route takes; any other is a 400.
-pub const PARAMETERS: &[&str] = &["from", "to", "accountId", "refresh"];
+use shared::insights::{self, IncomeParams};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
     respond(async {
         let user = http::caller(&req)?;
-        let params = Params::new(http::query_pairs(&req), PARAMETERS)?;
-        let report = reports::income(state, &user, &params, http::deadline(&req)).await?;
+        let params: IncomeParams = http::query(&req)?;
+        let report = insights::income(state, &user, params, http::deadline(&req)).await?;
         Reply::ok(&report)
     })
     .await

@@ -1,22 +1,13 @@
-//! GET /finance/insights/income driven by `events/insights-income.json` against a fresh table
-//! on the local DynamoDB and the sandbox's year of demo data.
+//! GET /finance/insights/income driven by `events/insights-income.json` against a fresh
+//! in-memory table and the sandbox's year of demo data.
 
 use chrono::{Datelike, Months, NaiveDate, Utc};
-use shared::identity::UserId;
 use shared::money::Money;
-use shared::testkit::{Answer, Event, TestEnv, money, refused_without_change};
+use shared::testkit::{ALICE, BOB, Event, TestEnv, money, user};
+
+shared::handler_test_helpers!(insights_income::handle);
 
 const EVENT: &str = "insights-income";
-const ALICE: &str = "user-7f3c1a2e";
-const BOB: &str = "user-b0b";
-
-async fn call(env: &TestEnv, event: Event) -> Answer {
-    Answer::read(
-        insights_income::handle(&env.state, event.request())
-            .await
-            .expect("answer"),
-    )
-}
 
 /// The six complete months before this one.
 fn six_months() -> (NaiveDate, NaiveDate) {
@@ -27,9 +18,9 @@ fn six_months() -> (NaiveDate, NaiveDate) {
 #[tokio::test]
 async fn the_salary_is_a_regular_source_and_transfers_are_not_income() {
     let env = TestEnv::start().await;
-    env.link_demo_banks(&UserId::parse(ALICE).unwrap()).await;
+    env.link_demo_banks(&user(ALICE)).await;
     let (from, to) = six_months();
-    let answer = call(&env, Event::range(EVENT, from, to, &[])).await;
+    let answer = call(&env, &Event::range(EVENT, from, to, &[])).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let report = answer.json();
     let sources = report["sources"].as_array().unwrap();
@@ -61,7 +52,7 @@ async fn the_salary_is_a_regular_source_and_transfers_are_not_income() {
 #[tokio::test]
 async fn one_accounts_income() {
     let env = TestEnv::start().await;
-    let alice = UserId::parse(ALICE).unwrap();
+    let alice = user(ALICE);
     env.link_demo_banks(&alice).await;
     let card = env
         .state
@@ -75,7 +66,7 @@ async fn one_accounts_income() {
     let (from, to) = six_months();
     let answer = call(
         &env,
-        Event::range(EVENT, from, to, &[("accountId", &card.account_id)]),
+        &Event::range(EVENT, from, to, &[("accountId", &card.account_id)]),
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
@@ -87,8 +78,8 @@ async fn one_accounts_income() {
 #[tokio::test]
 async fn bad_queries_are_refused_and_change_nothing() {
     let env = TestEnv::start().await;
-    env.link_demo_banks(&UserId::parse(ALICE).unwrap()).await;
-    let bob = UserId::parse(BOB).unwrap();
+    env.link_demo_banks(&user(ALICE)).await;
+    let bob = user(BOB);
     env.link(&bob, "BLUE").await;
     let bobs_account = env.state.accounts.list(&bob).await.unwrap()[0]
         .account_id
@@ -107,12 +98,12 @@ async fn bad_queries_are_refused_and_change_nothing() {
     ];
     for (pairs, status) in cases {
         let event = Event::load(EVENT).query(&pairs);
-        refused_without_change(&env, |e| call(&env, e), event, status).await;
+        refused(&env, event, status).await;
     }
     for negative in [
         "negative/insights-income.no-claims",
         "negative/insights-income.empty-sub",
     ] {
-        refused_without_change(&env, |e| call(&env, e), Event::load(negative), 401).await;
+        refused(&env, Event::load(negative), 401).await;
     }
 }

@@ -1,22 +1,14 @@
-//! GET /finance/insights/salary driven by `events/insights-salary.json` against a fresh table on
-//! the local DynamoDB and the sandbox's year of demo data (salary on the 27th, moved to the
+//! GET /finance/insights/salary driven by `events/insights-salary.json` against a fresh
+//! in-memory table and the sandbox's year of demo data (salary on the 27th, moved to the
 //! Thursday before when the 27th is a Friday or Saturday).
 
 use chrono::{Datelike, NaiveDate, Utc, Weekday};
 use serde_json::json;
-use shared::identity::UserId;
-use shared::testkit::{Answer, Event, TestEnv, money, refused_without_change};
+use shared::testkit::{ALICE, Event, TestEnv, money, user};
+
+shared::handler_test_helpers!(insights_salary::handle);
 
 const EVENT: &str = "insights-salary";
-const ALICE: &str = "user-7f3c1a2e";
-
-async fn call(env: &TestEnv, event: Event) -> Answer {
-    Answer::read(
-        insights_salary::handle(&env.state, event.request())
-            .await
-            .expect("answer"),
-    )
-}
 
 fn date(v: &serde_json::Value) -> NaiveDate {
     v.as_str().unwrap().parse().unwrap()
@@ -25,9 +17,9 @@ fn date(v: &serde_json::Value) -> NaiveDate {
 #[tokio::test]
 async fn the_monthly_salary_on_the_27th_is_detected() {
     let env = TestEnv::start().await;
-    let alice = UserId::parse(ALICE).unwrap();
+    let alice = user(ALICE);
     env.link_demo_banks(&alice).await;
-    let answer = call(&env, Event::load(EVENT)).await;
+    let answer = call(&env, &Event::load(EVENT)).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let report = answer.json();
     assert_eq!(report["detected"], true, "{report}");
@@ -73,8 +65,8 @@ async fn the_monthly_salary_on_the_27th_is_detected() {
 #[tokio::test]
 async fn tarabut_corroborates_when_asked() {
     let env = TestEnv::start().await;
-    env.link_demo_banks(&UserId::parse(ALICE).unwrap()).await;
-    let answer = call(&env, Event::load(EVENT).query(&[("corroborate", "true")])).await;
+    env.link_demo_banks(&user(ALICE)).await;
+    let answer = call(&env, &Event::load(EVENT).query(&[("corroborate", "true")])).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let report = answer.json();
     assert_eq!(report["tarabut"]["available"], true, "{report}");
@@ -85,7 +77,7 @@ async fn tarabut_corroborates_when_asked() {
     env.control
         .fault(json!({"endpoint": "salary", "status": 503}))
         .await;
-    let answer = call(&env, Event::load(EVENT).query(&[("corroborate", "true")])).await;
+    let answer = call(&env, &Event::load(EVENT).query(&[("corroborate", "true")])).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let report = answer.json();
     assert_eq!(report["detected"], true);
@@ -95,7 +87,7 @@ async fn tarabut_corroborates_when_asked() {
 #[tokio::test]
 async fn no_banks_no_salary() {
     let env = TestEnv::start().await;
-    let answer = call(&env, Event::load(EVENT)).await;
+    let answer = call(&env, &Event::load(EVENT)).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let report = answer.json();
     assert_eq!(report["detected"], false);
@@ -105,19 +97,19 @@ async fn no_banks_no_salary() {
 #[tokio::test]
 async fn bad_queries_are_refused_and_change_nothing() {
     let env = TestEnv::start().await;
-    env.link(&UserId::parse(ALICE).unwrap(), "BLUE").await;
+    env.link(&user(ALICE), "BLUE").await;
     for (pairs, status) in [
         (vec![("from", "2026-01-01")], 400),
         (vec![("refresh", "yes")], 400),
         (vec![("corroborate", "1"), ("corroborate", "0")], 400),
     ] {
         let event = Event::load(EVENT).query(&pairs);
-        refused_without_change(&env, |e| call(&env, e), event, status).await;
+        refused(&env, event, status).await;
     }
     for negative in [
         "negative/insights-salary.no-claims",
         "negative/insights-salary.empty-sub",
     ] {
-        refused_without_change(&env, |e| call(&env, e), Event::load(negative), 401).await;
+        refused(&env, Event::load(negative), 401).await;
     }
 }

@@ -1,22 +1,13 @@
 //! GET /finance/insights/spending driven by `events/insights-spending.json` against a fresh
-//! table on the local DynamoDB and the sandbox's year of demo data.
+//! in-memory table and the sandbox's year of demo data.
 
 use chrono::{Datelike, Months, NaiveDate, Utc};
-use shared::identity::UserId;
 use shared::money::Money;
-use shared::testkit::{Answer, Event, TestEnv, money, refused_without_change};
+use shared::testkit::{ALICE, BOB, Event, TestEnv, money, user};
+
+shared::handler_test_helpers!(insights_spending::handle);
 
 const EVENT: &str = "insights-spending";
-const ALICE: &str = "user-7f3c1a2e";
-const BOB: &str = "user-b0b";
-
-async fn call(env: &TestEnv, event: Event) -> Answer {
-    Answer::read(
-        insights_spending::handle(&env.state, event.request())
-            .await
-            .expect("answer"),
-    )
-}
 
 /// The last complete calendar month before today: [first day, first day of this month).
 fn last_month() -> (NaiveDate, NaiveDate) {
@@ -27,7 +18,7 @@ fn last_month() -> (NaiveDate, NaiveDate) {
 
 async fn linked_env() -> TestEnv {
     let env = TestEnv::start().await;
-    env.link_demo_banks(&UserId::parse(ALICE).unwrap()).await;
+    env.link_demo_banks(&user(ALICE)).await;
     env
 }
 
@@ -39,7 +30,7 @@ fn range_event(from: NaiveDate, to: NaiveDate, extra: &[(&str, &str)]) -> Event 
 async fn last_month_by_category_nets_add_up_and_transfers_are_excluded() {
     let env = linked_env().await;
     let (from, to) = last_month();
-    let answer = call(&env, range_event(from, to, &[("groupBy", "category")])).await;
+    let answer = call(&env, &range_event(from, to, &[("groupBy", "category")])).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.content_type, "application/json");
     let report = answer.json();
@@ -96,7 +87,7 @@ async fn last_month_by_category_nets_add_up_and_transfers_are_excluded() {
 async fn by_merchant_and_for_one_account() {
     let env = linked_env().await;
     let (from, to) = last_month();
-    let answer = call(&env, range_event(from, to, &[("groupBy", "merchant")])).await;
+    let answer = call(&env, &range_event(from, to, &[("groupBy", "merchant")])).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let report = answer.json();
     let labels: Vec<String> = report["periods"][0]["currencies"]
@@ -108,19 +99,14 @@ async fn by_merchant_and_for_one_account() {
         .collect();
     assert!(labels.iter().any(|l| l.contains("lulu")), "{labels:?}");
 
-    let accounts = env
-        .state
-        .accounts
-        .list(&UserId::parse(ALICE).unwrap())
-        .await
-        .unwrap();
+    let accounts = env.state.accounts.list(&user(ALICE)).await.unwrap();
     let sar = accounts
         .iter()
         .find(|a| a.currency.code() == "SAR")
         .unwrap();
     let answer = call(
         &env,
-        range_event(from, to, &[("accountId", &sar.account_id)]),
+        &range_event(from, to, &[("accountId", &sar.account_id)]),
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
@@ -139,7 +125,7 @@ async fn a_range_of_several_months_lists_each_month_once() {
     let env = linked_env().await;
     let (_, to) = last_month();
     let from = to - Months::new(3);
-    let answer = call(&env, range_event(from, to, &[])).await;
+    let answer = call(&env, &range_event(from, to, &[])).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let months: Vec<String> = answer.json()["periods"]
         .as_array()
@@ -158,7 +144,7 @@ async fn refresh_pulls_fresh_data_first() {
     let env = linked_env().await;
     let (from, to) = last_month();
     env.control.reset_counters().await;
-    let answer = call(&env, range_event(from, to, &[("refresh", "true")])).await;
+    let answer = call(&env, &range_event(from, to, &[("refresh", "true")])).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let refreshed = answer.json()["refreshed"].clone();
     assert_eq!(refreshed.as_array().unwrap().len(), 2, "{refreshed}");
@@ -169,7 +155,7 @@ async fn refresh_pulls_fresh_data_first() {
 async fn bad_queries_are_refused_and_change_nothing() {
     let env = linked_env().await;
     let (from, to) = last_month();
-    let bob = UserId::parse(BOB).unwrap();
+    let bob = user(BOB);
     env.link(&bob, "RED").await;
     let bobs_account = env.state.accounts.list(&bob).await.unwrap()[0]
         .account_id
@@ -201,13 +187,13 @@ async fn bad_queries_are_refused_and_change_nothing() {
     ];
     for (pairs, status) in cases {
         let event = Event::load(EVENT).query(&pairs);
-        refused_without_change(&env, |e| call(&env, e), event, status).await;
+        refused(&env, event, status).await;
     }
     for negative in [
         "negative/insights-spending.no-claims",
         "negative/insights-spending.empty-sub",
     ] {
-        refused_without_change(&env, |e| call(&env, e), Event::load(negative), 401).await;
+        refused(&env, Event::load(negative), 401).await;
     }
 }
 
@@ -215,7 +201,7 @@ async fn bad_queries_are_refused_and_change_nothing() {
 async fn a_user_without_banks_gets_empty_months() {
     let env = TestEnv::start().await;
     let (from, to) = last_month();
-    let answer = call(&env, range_event(from, to, &[])).await;
+    let answer = call(&env, &range_event(from, to, &[])).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let report = answer.json();
     assert_eq!(report["periods"].as_array().unwrap().len(), 1);

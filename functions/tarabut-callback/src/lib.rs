@@ -4,13 +4,13 @@
 use lambda_http::{Body, Error, Request, Response};
 use shared::AppState;
 use shared::http::{self, Reply, respond};
-use shared::sync::link::{self, CallbackQuery};
+use shared::linking::{self, CallbackQuery};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
     respond(async {
         // A parameter given twice is ambiguous: treat the callback as malformed.
         let query = read_query(&req).unwrap_or_default();
-        let location = link::callback(state, query, http::deadline(&req)).await;
+        let location = linking::callback(state, query, http::deadline(&req)).await;
         Ok(Reply::Redirect {
             location: location.to_string(),
         })
@@ -18,7 +18,7 @@ pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Er
     .await
 }
 
-fn read_query(req: &Request) -> Result<CallbackQuery, shared::error::AppError> {
+fn read_query(req: &Request) -> Result<CallbackQuery, shared::http::HttpError> {
     let intent_id = match http::query_param(req, "intentId")? {
         Some(id) => Some(id),
         None => http::query_param(req, "tgIntentId")?,

@@ -1,47 +1,34 @@
-//! GET /tarabut/callback driven by `events/tarabut-callback.json` against a fresh table on the
-//! local DynamoDB and an in-process Tarabut sandbox. The route is unauthenticated and always
-//! answers a 302 to the app.
+//! GET /tarabut/callback driven by `events/tarabut-callback.json` against a fresh in-memory
+//! table and an in-process Tarabut sandbox. The route is unauthenticated and always answers a
+//! 302 to the app.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use serde_json::json;
-use shared::deadline::Deadline;
-use shared::identity::UserId;
+use shared::linking::{self, ConnectRequest, ConnectResponse};
 use shared::store::{Item, ItemExt, Update, Value as Attr};
-use shared::sync::link::{self, ConnectRequest, ConnectResponse};
 use shared::testkit::{
-    Answer, Event, TestEnv, balances, connection_item, transactions, with_pk, with_sk_prefix,
+    ALICE, Answer, Event, TestEnv, balances, connection_item, deadline, transactions, user,
+    with_pk, with_sk_prefix,
 };
 
+shared::handler_test_helpers!(tarabut_callback::handle);
+
 const EVENT: &str = "tarabut-callback";
-/// The `sub` of the event files.
-const ALICE: &str = "user-7f3c1a2e";
-
-async fn call(env: &TestEnv, event: &Event) -> Answer {
-    let response = tarabut_callback::handle(&env.state, event.request())
-        .await
-        .expect("the handler answers every request");
-    Answer::read(response)
-}
-
-fn user(sub: &str) -> UserId {
-    UserId::parse(sub).unwrap()
-}
 
 const APP: &str = "https://app.example.test/linked";
 
 /// Connects Alice (the use-case, as the connect route does) and answers Tarabut's connect
 /// page like a browser: the redirect's query pairs.
 async fn consent(env: &TestEnv, approve: bool) -> (ConnectResponse, Vec<(String, String)>) {
-    let created = link::connect(
+    let created = linking::connect(
         &env.state,
         &user(ALICE),
         ConnectRequest {
             provider_id: Some("BLUE".into()),
             ..ConnectRequest::default()
         },
-        Deadline::after(Duration::from_secs(30)),
+        deadline(),
     )
     .await
     .unwrap();
@@ -281,11 +268,11 @@ async fn a_tarabut_failure_while_confirming_activates_nothing() {
 
 /// Connects Alice without answering Tarabut's connect page.
 async fn connect_only(env: &TestEnv) -> ConnectResponse {
-    link::connect(
+    linking::connect(
         &env.state,
         &user(ALICE),
         ConnectRequest::default(),
-        Deadline::after(Duration::from_secs(30)),
+        deadline(),
     )
     .await
     .unwrap()

@@ -3,13 +3,13 @@
 use lambda_http::{Body, Error, Request, Response};
 use shared::AppState;
 use shared::http::{self, Reply, respond};
-use shared::sync::link::{self, ConnectRequest};
+use shared::linking::{self, ConnectRequest};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
     respond(async {
         let user = http::caller(&req)?;
         let body: ConnectRequest = http::json_body_or_default(&req)?;
-        let created = link::connect(state, &user, body, http::deadline(&req)).await?;
+        let created = linking::connect(state, &user, body, http::deadline(&req)).await?;
         Reply::created(&created)
     })
     .await

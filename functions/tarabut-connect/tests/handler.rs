@@ -1,32 +1,13 @@
-//! POST /tarabut/connect driven by `events/tarabut-connect.json` against a fresh table on the
-//! local DynamoDB and an in-process Tarabut sandbox.
+//! POST /tarabut/connect driven by `events/tarabut-connect.json` against a fresh in-memory
+//! table and an in-process Tarabut sandbox.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use shared::store::{Item, ItemExt};
-use shared::testkit::{Answer, Event, TestEnv, connection_item, refused_without_change, with_pk};
+use shared::testkit::{ALICE, Event, TestEnv, connection_item, with_pk};
+
+shared::handler_test_helpers!(tarabut_connect::handle);
 
 const EVENT: &str = "tarabut-connect";
-/// The `sub` of the event files.
-const ALICE: &str = "user-7f3c1a2e";
-
-async fn call(env: &TestEnv, event: &Event) -> Answer {
-    let response = tarabut_connect::handle(&env.state, event.request())
-        .await
-        .expect("the handler answers every request");
-    Answer::read(response)
-}
-
-/// A bad request: a 4xx problem, and not one item of the table changed.
-async fn refused(env: &TestEnv, event: Event, status: u16) -> Value {
-    refused_without_change(env, |e| async move { call(env, &e).await }, event, status).await
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 /// Every item that is not the caller's Tarabut token.
 fn data_items(items: &[Item]) -> Vec<&Item> {
@@ -88,7 +69,7 @@ async fn creates_one_pending_connection_and_one_intent_binding() {
     assert_eq!(binding.s("sk").unwrap(), "INTENT");
     assert_eq!(binding.s("user_id").unwrap(), ALICE);
     assert_eq!(binding.s("connection_id").unwrap(), connection_id);
-    assert!(binding.n("expires_at").unwrap() > now_ms());
+    assert!(binding.time("expires_at").unwrap() > env.state.clock.now());
     assert!(binding.opt_n("consumed_at").unwrap().is_none());
     assert!(binding.n("expires_at_s").is_ok(), "the TTL attribute");
 }
@@ -177,7 +158,7 @@ async fn an_oversized_body_is_413_and_another_content_type_415() {
     assert_eq!(env.control.calls("create_intent").await, 0);
 }
 
-/// A `providerId` Tarabut does not offer is the client's mistake (DESIGN §3: bad input gets a
+/// A `providerId` Tarabut does not offer is the client's mistake (docs/architecture.md §3.3: bad input gets a
 /// clear 4xx). Today Tarabut's 400 is answered as 502 "retry later", which no retry can fix.
 #[tokio::test]
 async fn a_bank_tarabut_does_not_know_is_a_4xx_and_writes_nothing() {

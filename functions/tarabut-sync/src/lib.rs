@@ -4,13 +4,13 @@
 use lambda_http::{Body, Error, Request, Response};
 use shared::AppState;
 use shared::http::{self, Reply, respond};
-use shared::sync::manage::{self, SyncRequest};
+use shared::sync::{self, SyncRequest};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
     respond(async {
         let user = http::caller(&req)?;
         let body: SyncRequest = http::json_body(&req)?;
-        let summary = manage::sync_one(state, &user, body, http::deadline(&req)).await?;
+        let summary = sync::sync_one(state, &user, body, http::deadline(&req)).await?;
         Reply::ok(&summary)
     })
     .await

@@ -1,34 +1,17 @@
-//! POST /tarabut/sync driven by `events/tarabut-sync.json` against a fresh table on the local
-//! DynamoDB and an in-process Tarabut sandbox.
+//! POST /tarabut/sync driven by `events/tarabut-sync.json` against a fresh in-memory table and
+//! an in-process Tarabut sandbox.
 
-use serde_json::{Value, json};
-use shared::identity::UserId;
+use serde_json::json;
+use shared::linking::{self, ConnectRequest};
 use shared::store::ItemExt;
 use shared::testkit::{
-    Answer, Event, TestEnv, assert_problem, balances, connection_item, refused_without_change,
-    transactions, with_sk_prefix,
+    ALICE, BOB, Event, TestEnv, assert_problem, balances, connection_item, deadline, transactions,
+    user, with_sk_prefix,
 };
 
+shared::handler_test_helpers!(tarabut_sync::handle);
+
 const EVENT: &str = "tarabut-sync";
-/// The `sub` of the event files.
-const ALICE: &str = "user-7f3c1a2e";
-const BOB: &str = "user-b0b";
-
-async fn call(env: &TestEnv, event: &Event) -> Answer {
-    let response = tarabut_sync::handle(&env.state, event.request())
-        .await
-        .expect("the handler answers every request");
-    Answer::read(response)
-}
-
-/// A bad request: a 4xx problem, and not one item of the table changed.
-async fn refused(env: &TestEnv, event: Event, status: u16) -> Value {
-    refused_without_change(env, |e| async move { call(env, &e).await }, event, status).await
-}
-
-fn user(sub: &str) -> UserId {
-    UserId::parse(sub).unwrap()
-}
 
 fn sync_event(sub: &str, connection_id: &str) -> Event {
     Event::load(EVENT)
@@ -147,11 +130,11 @@ async fn an_expired_consent_is_409_reauth_required_and_marks_the_connection() {
 #[tokio::test]
 async fn a_pending_connection_is_409_and_changes_nothing() {
     let env = TestEnv::start().await;
-    let created = shared::sync::link::connect(
+    let created = linking::connect(
         &env.state,
         &user(ALICE),
-        shared::sync::link::ConnectRequest::default(),
-        shared::deadline::Deadline::after(std::time::Duration::from_secs(30)),
+        ConnectRequest::default(),
+        deadline(),
     )
     .await
     .unwrap();

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use crate::identity::UserId;
 use crate::money::{Currency, Money};
 use crate::store::{Item, ItemExt, Key, Query, SortKey, StoreError, Table, Write};
+use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRecord {
@@ -25,8 +26,8 @@ pub struct AccountRecord {
     /// Latest balance seen (signed, holder's view), its type and time.
     pub balance: Option<Money>,
     pub balance_type: Option<String>,
-    pub balance_at: Option<i64>,
-    pub updated_at: i64,
+    pub balance_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
 }
 
 fn sk(connection_id: &str, account_id: &str) -> String {
@@ -36,7 +37,7 @@ fn sk(connection_id: &str, account_id: &str) -> String {
 impl AccountRecord {
     pub fn key(&self) -> Key {
         Key::new(
-            super::connections::pk(&self.user),
+            super::connection::pk(&self.user),
             sk(&self.connection_id, &self.account_id),
         )
     }
@@ -58,8 +59,8 @@ impl AccountRecord {
         );
         item.set_opt_n("balance_minor", self.balance.map(|m| m.minor()));
         item.set_opt_s("balance_type", self.balance_type.clone());
-        item.set_opt_n("balance_at", self.balance_at);
-        item.set_n("updated_at", self.updated_at);
+        item.set_opt_time("balance_at", self.balance_at);
+        item.set_time("updated_at", self.updated_at);
         item
     }
 
@@ -87,8 +88,8 @@ impl AccountRecord {
                 .opt_n("balance_minor")?
                 .map(|m| Money::from_minor(m, currency)),
             balance_type: item.opt_s("balance_type")?.map(str::to_string),
-            balance_at: item.opt_n("balance_at")?,
-            updated_at: item.n("updated_at")?,
+            balance_at: item.opt_time("balance_at")?,
+            updated_at: item.time("updated_at")?,
         })
     }
 }
@@ -127,9 +128,7 @@ impl AccountRepo {
 
     async fn query(&self, user: &UserId, prefix: String) -> Result<Vec<AccountRecord>, StoreError> {
         self.table
-            .query(
-                &Query::partition(super::connections::pk(user)).sort(SortKey::BeginsWith(prefix)),
-            )
+            .query(&Query::partition(super::connection::pk(user)).sort(SortKey::BeginsWith(prefix)))
             .await?
             .iter()
             .map(AccountRecord::from_item)

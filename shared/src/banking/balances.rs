@@ -8,6 +8,7 @@ use crate::identity::UserId;
 use crate::money::{Currency, Money, MoneyError};
 use crate::store::{Item, ItemExt, Key, Query, SortKey, StoreError, Table, Write};
 use crate::tarabut;
+use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BalanceSnapshot {
@@ -18,8 +19,8 @@ pub struct BalanceSnapshot {
     pub amount: Money,
     /// Tarabut's balance type (`InterimBooked`, `ClosingAvailable`, …).
     pub balance_type: String,
-    /// The balance's own time (its `dateTime`, else when it was fetched), epoch ms.
-    pub at: i64,
+    /// The balance's own time (its `dateTime`, else when it was fetched).
+    pub at: Timestamp,
     /// `sync` (cached balances) or `live` (`/balances/refresh`).
     pub source: String,
 }
@@ -28,7 +29,7 @@ pub fn partition(user: &UserId) -> String {
     format!("USER#{}#BAL", user.as_str())
 }
 
-/// Preference order: booked balances match booked-only transaction flows (insights §8).
+/// Preference order: booked balances match booked-only transaction flows (docs/insight-algorithms.md §8).
 const PREFERENCE: [&str; 6] = [
     "InterimBooked",
     "ClosingBooked",
@@ -41,7 +42,7 @@ const PREFERENCE: [&str; 6] = [
 /// The best balance of a Tarabut balances list, signed by its indicator.
 pub fn pick_balance(
     balances: &[tarabut::Balance],
-) -> Result<Option<(Money, String, Option<i64>)>, MoneyError> {
+) -> Result<Option<(Money, String, Option<Timestamp>)>, MoneyError> {
     let rank = |b: &tarabut::Balance| {
         PREFERENCE
             .iter()
@@ -66,7 +67,7 @@ pub fn pick_balance(
     Ok(Some((
         money,
         best.kind.clone(),
-        best.date_time.map(|d| d.timestamp_millis()),
+        best.date_time.map(Timestamp::from),
     )))
 }
 
@@ -74,7 +75,7 @@ impl BalanceSnapshot {
     fn key(&self) -> Key {
         Key::new(
             partition(&self.user),
-            format!("{}#{:013}", self.account_id, self.at.max(0)),
+            format!("{}#{:013}", self.account_id, self.at.millis().max(0)),
         )
     }
 
@@ -85,7 +86,7 @@ impl BalanceSnapshot {
         item.set_n("amount_minor", self.amount.minor());
         item.set_s("currency", self.amount.currency().code());
         item.set_s("balance_type", &self.balance_type);
-        item.set_n("at", self.at);
+        item.set_time("at", self.at);
         item.set_s("source", &self.source);
         item
     }
@@ -99,7 +100,7 @@ impl BalanceSnapshot {
             account_id: item.s("account_id")?.to_string(),
             amount: Money::from_minor(item.n("amount_minor")?, currency),
             balance_type: item.s("balance_type")?.to_string(),
-            at: item.n("at")?,
+            at: item.time("at")?,
             source: item.s("source")?.to_string(),
         })
     }

@@ -2,17 +2,19 @@
 //! it. The unauthenticated callback trusts nothing but this item.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::identity::UserId;
 use crate::store::{Cond, Item, ItemExt, Key, StoreError, Table, Update, Value};
+use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntentBinding {
     pub intent_id: String,
     pub user: UserId,
     pub connection_id: String,
-    pub expires_at: i64,
-    pub consumed_at: Option<i64>,
+    pub expires_at: Timestamp,
+    pub consumed_at: Option<Timestamp>,
 }
 
 pub fn key(intent_id: &str) -> Key {
@@ -25,11 +27,11 @@ impl IntentBinding {
         item.set_s("intent_id", &self.intent_id);
         item.set_s("user_id", self.user.as_str());
         item.set_s("connection_id", &self.connection_id);
-        item.set_n("expires_at", self.expires_at);
-        // TTL cleans expired bindings up; correctness never depends on it (expiry is
-        // checked on read).
-        item.set_n("expires_at_s", self.expires_at / 1000 + 86_400);
-        item.set_opt_n("consumed_at", self.consumed_at);
+        item.set_time("expires_at", self.expires_at);
+        // TTL cleans expired bindings up a day later; correctness never depends on it
+        // (expiry is checked on read).
+        item.set_ttl(self.expires_at + Duration::from_secs(86_400));
+        item.set_opt_time("consumed_at", self.consumed_at);
         item
     }
 
@@ -39,8 +41,8 @@ impl IntentBinding {
             user: UserId::parse(item.s("user_id")?)
                 .ok_or_else(|| StoreError::Corrupt("intent user_id".into()))?,
             connection_id: item.s("connection_id")?.to_string(),
-            expires_at: item.n("expires_at")?,
-            consumed_at: item.opt_n("consumed_at")?,
+            expires_at: item.time("expires_at")?,
+            consumed_at: item.opt_time("consumed_at")?,
         })
     }
 }
@@ -71,15 +73,15 @@ impl IntentRepo {
 
     /// Marks the binding used, once: `false` if it was already used (a replayed callback) or
     /// has expired meanwhile.
-    pub async fn consume(&self, intent_id: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn consume(&self, intent_id: &str, now: Timestamp) -> Result<bool, StoreError> {
         let cond = Cond::exists("pk")
             .and(Cond::not_exists("consumed_at"))
-            .and(Cond::gt("expires_at", Value::N(now)));
+            .and(Cond::gt("expires_at", Value::N(now.millis())));
         match self
             .table
             .update(
                 &key(intent_id),
-                &[Update::set("consumed_at", Value::N(now))],
+                &[Update::set("consumed_at", Value::N(now.millis()))],
                 Some(&cond),
             )
             .await

@@ -4,25 +4,25 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt, http};
 use serde::de::DeserializeOwned;
 
-use crate::deadline::Deadline;
-use crate::error::AppError;
+use super::error::HttpError;
 use crate::identity::UserId;
+use crate::time::Deadline;
 
-/// Largest JSON body accepted (DESIGN §3).
+/// Largest JSON body accepted (docs/architecture.md §3).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The caller's identity from the JWT authorizer's verified claims (`sub`). Absent context,
 /// authorizer, claim, or an empty claim → 401. Uses the `_ref` accessors, which do not panic.
-pub fn caller(req: &Request) -> Result<UserId, AppError> {
+pub fn caller(req: &Request) -> Result<UserId, HttpError> {
     let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() else {
-        return Err(AppError::Unauthenticated);
+        return Err(HttpError::Unauthenticated);
     };
     ctx.authorizer
         .as_ref()
         .and_then(|a| a.jwt.as_ref())
         .and_then(|jwt| jwt.claims.get("sub"))
         .and_then(|sub| UserId::parse(sub.trim()))
-        .ok_or(AppError::Unauthenticated)
+        .ok_or(HttpError::Unauthenticated)
 }
 
 /// The invocation's deadline from the Lambda context (or the default budget without one).
@@ -34,17 +34,17 @@ pub fn deadline(req: &Request) -> Deadline {
 
 /// Parses a required JSON body: 413 over the limit, 415 for another content type, 400 with
 /// serde's message (field, expected type, position) for anything malformed.
-pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, AppError> {
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, HttpError> {
     let bytes = body_bytes(req)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::BadRequest("a JSON body is required".into()));
+        return Err(HttpError::BadRequest("a JSON body is required".into()));
     }
     parse(bytes)
 }
 
 /// Like [`json_body`], but an empty body means "all defaults" (routes whose fields are all
 /// optional).
-pub fn json_body_or_default<T: DeserializeOwned + Default>(req: &Request) -> Result<T, AppError> {
+pub fn json_body_or_default<T: DeserializeOwned + Default>(req: &Request) -> Result<T, HttpError> {
     let bytes = body_bytes(req)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
@@ -52,10 +52,10 @@ pub fn json_body_or_default<T: DeserializeOwned + Default>(req: &Request) -> Res
     parse(bytes)
 }
 
-fn body_bytes(req: &Request) -> Result<&[u8], AppError> {
+fn body_bytes(req: &Request) -> Result<&[u8], HttpError> {
     let bytes: &[u8] = req.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(AppError::PayloadTooLarge {
+        return Err(HttpError::PayloadTooLarge {
             limit: MAX_BODY_BYTES,
         });
     }
@@ -63,35 +63,35 @@ fn body_bytes(req: &Request) -> Result<&[u8], AppError> {
         let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
         let essence = ct.split(';').next().unwrap_or("").trim();
         if !bytes.is_empty() && essence != "application/json" && !essence.ends_with("+json") {
-            return Err(AppError::UnsupportedMediaType);
+            return Err(HttpError::UnsupportedMediaType);
         }
     }
     Ok(bytes)
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))?;
+        .map_err(|e| HttpError::BadRequest(format!("invalid JSON body: {e}")))?;
     // serde's derived structs also accept a positional array (`["id"]`); our bodies are
     // objects, and anything else is a client mistake worth naming.
     if !value.is_object() {
-        return Err(AppError::BadRequest(
+        return Err(HttpError::BadRequest(
             "the JSON body must be an object".into(),
         ));
     }
     serde_json::from_value(value)
-        .map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))
+        .map_err(|e| HttpError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 /// One query-string value; a parameter given twice is refused rather than guessed.
-pub fn query_param<'a>(req: &'a Request, name: &str) -> Result<Option<&'a str>, AppError> {
+pub fn query_param<'a>(req: &'a Request, name: &str) -> Result<Option<&'a str>, HttpError> {
     let Some(params) = req.query_string_parameters_ref() else {
         return Ok(None);
     };
     match params.all(name) {
         None => Ok(None),
         Some(values) if values.len() == 1 => Ok(values.first().copied()),
-        Some(_) => Err(AppError::BadRequest(format!(
+        Some(_) => Err(HttpError::BadRequest(format!(
             "query parameter {name} given more than once"
         ))),
     }
@@ -104,7 +104,62 @@ pub fn query_pairs(req: &Request) -> Vec<(&str, &str)> {
         .unwrap_or_default()
 }
 
+/// The query string as a route's typed parameters (a struct with `deny_unknown_fields`): an
+/// unknown, repeated, missing or mistyped parameter is a 400 naming it.
+pub fn query<T: DeserializeOwned>(req: &Request) -> Result<T, HttpError> {
+    parse_query(&query_pairs(req))
+}
+
+fn parse_query<T: DeserializeOwned>(pairs: &[(&str, &str)]) -> Result<T, HttpError> {
+    let mut seen = std::collections::HashSet::new();
+    if let Some((name, _)) = pairs.iter().find(|(k, _)| !seen.insert(*k)) {
+        return Err(HttpError::BadRequest(format!(
+            "query parameter {name} given more than once"
+        )));
+    }
+    // Re-encoded from API Gateway's decoded map, so serde_urlencoded reads it as sent.
+    let encoded = serde_urlencoded::to_string(pairs)
+        .map_err(|e| HttpError::BadRequest(format!("invalid query: {e}")))?;
+    serde_urlencoded::from_str(&encoded)
+        .map_err(|e| HttpError::BadRequest(format!("invalid query: {e}")))
+}
+
 /// A path parameter (`/finance/connections/{id}`).
 pub fn path_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.path_parameters_ref().and_then(|p| p.first(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Params {
+        from: String,
+        limit: Option<u32>,
+    }
+
+    #[test]
+    fn query_parameters_are_typed_and_checked() {
+        let ok: Params = parse_query(&[("from", "a b&c"), ("limit", "5")]).unwrap();
+        assert_eq!(
+            ok,
+            Params {
+                from: "a b&c".into(),
+                limit: Some(5)
+            }
+        );
+        for bad in [
+            vec![("from", "x"), ("from", "y")],
+            vec![("form", "x")],
+            vec![("limit", "5")],
+            vec![("from", "x"), ("limit", "five")],
+        ] {
+            let e = parse_query::<Params>(&bad).unwrap_err();
+            assert!(matches!(e, HttpError::BadRequest(_)), "{bad:?}");
+        }
+    }
 }

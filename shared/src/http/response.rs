@@ -5,7 +5,8 @@ use std::future::Future;
 use lambda_http::{Body, Response, http};
 use serde::Serialize;
 
-use crate::error::AppError;
+use super::error::HttpError;
+use crate::error::UseCaseError;
 
 /// A successful answer of a handler.
 #[derive(Debug)]
@@ -22,17 +23,17 @@ pub enum Reply {
 }
 
 impl Reply {
-    pub fn ok<T: Serialize>(body: &T) -> Result<Reply, AppError> {
+    pub fn ok<T: Serialize>(body: &T) -> Result<Reply, HttpError> {
         Reply::with_status(200, body)
     }
 
-    pub fn created<T: Serialize>(body: &T) -> Result<Reply, AppError> {
+    pub fn created<T: Serialize>(body: &T) -> Result<Reply, HttpError> {
         Reply::with_status(201, body)
     }
 
-    fn with_status<T: Serialize>(status: u16, body: &T) -> Result<Reply, AppError> {
+    fn with_status<T: Serialize>(status: u16, body: &T) -> Result<Reply, HttpError> {
         let body = serde_json::to_value(body)
-            .map_err(|e| AppError::Internal(format!("serialising response: {e}")))?;
+            .map_err(|e| UseCaseError::Internal(format!("serialising response: {e}")))?;
         Ok(Reply::Json { status, body })
     }
 }
@@ -42,7 +43,7 @@ impl Reply {
 /// answered as problem details; a handler never returns `Err` to the runtime for them.
 pub async fn respond<F>(work: F) -> Result<Response<Body>, lambda_http::Error>
 where
-    F: Future<Output = Result<Reply, AppError>>,
+    F: Future<Output = Result<Reply, HttpError>>,
 {
     Ok(match work.await {
         Ok(reply) => render(reply)?,
@@ -66,10 +67,10 @@ fn render(reply: Reply) -> Result<Response<Body>, http::Error> {
 }
 
 /// The problem response for an error: the one place errors become HTTP.
-fn render_error(err: &AppError) -> Result<Response<Body>, http::Error> {
+fn render_error(err: &HttpError) -> Result<Response<Body>, http::Error> {
     let problem = err.problem();
     if problem.status >= 500 {
-        tracing::error!(status = problem.status, error = %err, internal = ?internal_detail(err), "request failed");
+        tracing::error!(status = problem.status, error = %err, internal = ?err.internal_detail(), "request failed");
     } else {
         tracing::info!(status = problem.status, error = %err, "request refused");
     }
@@ -81,11 +82,4 @@ fn render_error(err: &AppError) -> Result<Response<Body>, http::Error> {
     }
     let body = serde_json::to_string(&problem).unwrap_or_else(|_| "{}".to_string());
     builder.body(Body::Text(body))
-}
-
-fn internal_detail(err: &AppError) -> Option<&str> {
-    match err {
-        AppError::Internal(d) | AppError::Upstream(d) => Some(d),
-        _ => None,
-    }
 }

@@ -1,43 +1,230 @@
-//! Pure insights engine: spending, income, salary detection and balance history over one
-//! user's accounts, transactions and balance readings. No I/O, no clock ("today" is a
-//! parameter), no global state. Algorithms and parameters: `insights.md` (team reference);
-//! deviations are listed in the crate's DEVIATIONS.md.
+//! The insight routes' use cases: validate the query, optionally pull fresh data, read the
+//! caller's items with keyed date-range queries, and hand them to the pure engine
+//! ([`insights_engine`]).
 
-pub mod balance_history;
-pub mod calendar;
-pub mod error;
-pub mod fx;
-pub mod income;
-pub mod input;
-pub mod periods;
-pub mod recurring;
-pub mod salary;
-pub mod spending;
-pub mod taxonomy;
+mod inputs;
+pub mod query;
 
-mod categorize;
-mod counterparty;
-mod fasthash;
-mod flow;
-mod keywords;
-mod ledger;
-mod prepared;
-mod schedule;
-mod stats;
-mod text;
-mod transfers;
+use chrono::{Duration as Days, NaiveDate, Utc};
+use serde::Serialize;
 
-#[cfg(test)]
-mod tests;
-
-pub use balance_history::{BalanceHistoryQuery, BalanceHistoryReport, balance_history};
-pub use error::InsightsError;
-pub use flow::FlowKind;
-pub use income::{IncomeQuery, IncomeReport, income};
-pub use input::{
-    Account, AccountKind, BalanceReading, BalanceType, BookingStatus, Country, Transaction,
+use crate::AppState;
+use crate::error::UseCaseError;
+use crate::identity::UserId;
+use crate::money::Money;
+use crate::sync::{self, RefreshItem, RefreshRequest};
+use crate::time::Deadline;
+use inputs::Loaded;
+use insights_engine::{
+    self as engine, BalanceHistoryQuery, IncomeQuery, InsightsError, SpendingQuery,
 };
-pub use ledger::DataQuality;
-pub use salary::{SalaryReport, salary};
-pub use spending::{GroupBy, SpendingQuery, SpendingReport, spending};
-pub use taxonomy::Category;
+pub use query::{BalanceHistoryParams, IncomeParams, SalaryParams, SpendingParams};
+
+/// Extra days read before a range: refunds inherit the category of a purchase up to 90 days
+/// earlier, and own-account transfers pair legs up to 4 days apart.
+const CONTEXT_BEFORE_DAYS: i64 = 95;
+const CONTEXT_AFTER_DAYS: i64 = 5;
+/// History the recurring engine looks at for regular income and salary.
+const HISTORY_DAYS: i64 = 400;
+
+/// An insight report, with what `refresh=true` did first.
+#[derive(Debug, Serialize)]
+pub struct Report<T: Serialize> {
+    #[serde(flatten)]
+    pub report: T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refreshed: Option<Vec<RefreshItem>>,
+}
+
+/// "Today" for the engine: the Gulf's civil date (UTC+3 covers Bahrain and Saudi Arabia; the
+/// engine handles each account's own zone for its transactions).
+pub fn gulf_today() -> NaiveDate {
+    (Utc::now() + Days::hours(3)).date_naive()
+}
+
+fn engine_error(e: InsightsError) -> UseCaseError {
+    match e {
+        InsightsError::UnknownAccount(_) => UseCaseError::NotFound("account"),
+        InsightsError::InvalidRange { .. }
+        | InsightsError::RangeTooLong { .. }
+        | InsightsError::DateOutOfRange { .. } => UseCaseError::Invalid(e.to_string()),
+        other => UseCaseError::Internal(format!("insights: {other}")),
+    }
+}
+
+async fn refresh_first(
+    state: &AppState,
+    user: &UserId,
+    wanted: bool,
+    deadline: Deadline,
+) -> Result<Option<Vec<RefreshItem>>, UseCaseError> {
+    if !wanted {
+        return Ok(None);
+    }
+    // Leave time to compute and answer after the refresh.
+    let budget = deadline.less(std::time::Duration::from_secs(3));
+    let r = sync::refresh(state, user, RefreshRequest::default(), budget).await?;
+    Ok(Some(r.connections))
+}
+
+/// The caller's data for `[from, to)` plus context; `account_id` must be theirs (else 404).
+async fn load(
+    state: &AppState,
+    user: &UserId,
+    from: NaiveDate,
+    to: NaiveDate,
+    account_id: Option<&str>,
+) -> Result<Loaded, UseCaseError> {
+    let loaded = inputs::load(state, user, from, to).await?;
+    if let Some(id) = account_id
+        && !loaded.accounts.iter().any(|a| a.account_id == id)
+    {
+        return Err(UseCaseError::NotFound("account"));
+    }
+    Ok(loaded)
+}
+
+pub async fn spending(
+    state: &AppState,
+    user: &UserId,
+    params: SpendingParams,
+    deadline: Deadline,
+) -> Result<Report<engine::SpendingReport>, UseCaseError> {
+    let (from, to) = query::range(params.from, params.to)?;
+    let group_by = params.group_by;
+    let account_id = query::account_id(params.account_id.as_deref())?;
+    let refreshed = refresh_first(state, user, params.refresh.0, deadline).await?;
+    let data = load(
+        state,
+        user,
+        from - Days::days(CONTEXT_BEFORE_DAYS),
+        to + Days::days(CONTEXT_AFTER_DAYS),
+        account_id.as_deref(),
+    )
+    .await?;
+    let query = SpendingQuery {
+        from,
+        to,
+        group_by,
+        account_id,
+    };
+    let report =
+        engine::spending(&data.accounts, &data.transactions, &query).map_err(engine_error)?;
+    Ok(Report { report, refreshed })
+}
+
+pub async fn income(
+    state: &AppState,
+    user: &UserId,
+    params: IncomeParams,
+    deadline: Deadline,
+) -> Result<Report<engine::IncomeReport>, UseCaseError> {
+    let (from, to) = query::range(params.from, params.to)?;
+    let account_id = query::account_id(params.account_id.as_deref())?;
+    let refreshed = refresh_first(state, user, params.refresh.0, deadline).await?;
+    let data = load(
+        state,
+        user,
+        from.min(to - Days::days(HISTORY_DAYS)),
+        to + Days::days(CONTEXT_AFTER_DAYS),
+        account_id.as_deref(),
+    )
+    .await?;
+    let query = IncomeQuery {
+        from,
+        to,
+        account_id,
+    };
+    let report = engine::income(&data.accounts, &data.transactions, &query, gulf_today())
+        .map_err(engine_error)?;
+    Ok(Report { report, refreshed })
+}
+
+/// Tarabut's own salary detection, as a cross-check of ours.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TarabutSalary {
+    /// False when Tarabut did not answer (or the product is not enabled).
+    pub available: bool,
+    pub payments: Vec<TarabutSalaryPayment>,
+    /// Whether Tarabut's latest payment matches our primary salary (amount within 5 %,
+    /// date within 3 days).
+    pub agrees: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TarabutSalaryPayment {
+    pub amount: Money,
+    pub booking_date: NaiveDate,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SalaryAnswer {
+    #[serde(flatten)]
+    pub report: engine::SalaryReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tarabut: Option<TarabutSalary>,
+}
+
+pub async fn salary(
+    state: &AppState,
+    user: &UserId,
+    params: SalaryParams,
+    deadline: Deadline,
+) -> Result<Report<SalaryAnswer>, UseCaseError> {
+    let corroborate = params.corroborate.0;
+    let refreshed = refresh_first(state, user, params.refresh.0, deadline).await?;
+    let today = gulf_today();
+    let data = load(
+        state,
+        user,
+        today - Days::days(HISTORY_DAYS),
+        today + Days::days(1),
+        None,
+    )
+    .await?;
+    let report = engine::salary(&data.accounts, &data.transactions, today).map_err(engine_error)?;
+    let tarabut = if corroborate && !data.accounts.is_empty() {
+        Some(inputs::tarabut_salary(state, user, &report, deadline).await)
+    } else {
+        None
+    };
+    Ok(Report {
+        report: SalaryAnswer { report, tarabut },
+        refreshed,
+    })
+}
+
+pub async fn balance_history(
+    state: &AppState,
+    user: &UserId,
+    params: BalanceHistoryParams,
+    deadline: Deadline,
+) -> Result<Report<engine::BalanceHistoryReport>, UseCaseError> {
+    let (from, to) = query::range(params.from, params.to)?;
+    let account_id = query::account_id(params.account_id.as_deref())?;
+    let reporting_currency = params.currency;
+    let refreshed = refresh_first(state, user, params.refresh.0, deadline).await?;
+    // Walking back from today's anchor needs every transaction since `from`.
+    let until = gulf_today().max(to) + Days::days(CONTEXT_AFTER_DAYS);
+    let data = load(
+        state,
+        user,
+        from - Days::days(1),
+        until,
+        account_id.as_deref(),
+    )
+    .await?;
+    let readings = inputs::balance_readings(state, user, &data).await?;
+    let query = BalanceHistoryQuery {
+        from,
+        to,
+        account_id,
+        reporting_currency,
+    };
+    let report = engine::balance_history(&data.accounts, &data.transactions, &readings, &query)
+        .map_err(engine_error)?;
+    Ok(Report { report, refreshed })
+}

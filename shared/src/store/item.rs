@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::StoreError;
+use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Value {
@@ -55,7 +56,28 @@ pub trait ItemExt {
     fn set_n(&mut self, name: &str, value: i64);
     fn set_opt_s(&mut self, name: &str, value: Option<impl Into<String>>);
     fn set_opt_n(&mut self, name: &str, value: Option<i64>);
+
+    /// Times are stored as epoch milliseconds.
+    fn time(&self, name: &str) -> Result<Timestamp, StoreError> {
+        self.n(name).map(Timestamp::from_millis)
+    }
+    fn opt_time(&self, name: &str) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self.opt_n(name)?.map(Timestamp::from_millis))
+    }
+    fn set_time(&mut self, name: &str, value: Timestamp) {
+        self.set_n(name, value.millis());
+    }
+    fn set_opt_time(&mut self, name: &str, value: Option<Timestamp>) {
+        self.set_opt_n(name, value.map(Timestamp::millis));
+    }
+    /// DynamoDB's TTL attribute (`expires_at_s`, epoch seconds): the item may vanish after it.
+    fn set_ttl(&mut self, at: Timestamp) {
+        self.set_n(TTL_ATTRIBUTE, at.epoch_secs());
+    }
 }
+
+/// The table's TTL attribute (declared in the template), in epoch seconds.
+pub const TTL_ATTRIBUTE: &str = "expires_at_s";
 
 impl ItemExt for Item {
     fn s(&self, name: &str) -> Result<&str, StoreError> {

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 
 pub use dynamo::{DynamoTable, RequestCounter, create_table};
 pub use expr::{Cond, Update};
-pub use item::{Item, ItemExt, Key, Value};
+pub use item::{Item, ItemExt, Key, TTL_ATTRIBUTE, Value};
 pub use memory::MemoryTable;
 
 /// Name of the sparse global secondary index (attributes `gsi1pk`, `gsi1sk`).

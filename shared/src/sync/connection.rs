@@ -11,14 +11,14 @@ use crate::AppState;
 use crate::banking::balances::pick_balance;
 use crate::banking::transactions::ordinals;
 use crate::banking::{
-    AccountRecord, BalanceSnapshot, Connection, ConnectionStatus, StoredTransaction, iso_ms,
+    AccountRecord, BalanceSnapshot, Connection, ConnectionStatus, StoredTransaction,
 };
-use crate::deadline::Deadline;
-use crate::error::AppError;
+use crate::error::UseCaseError;
 use crate::identity::UserId;
 use crate::store::StoreError;
 use crate::tarabut::{self, TarabutError};
-use crate::token::{CallError, now_ms};
+use crate::time::{Deadline, Timestamp};
+use crate::token::CallError;
 
 /// Re-read this many days before the last booking date: banks back-date late postings.
 const OVERLAP_DAYS: i64 = 3;
@@ -61,13 +61,13 @@ pub async fn load_connection(
     state: &AppState,
     user: &UserId,
     connection_id: &str,
-) -> Result<Connection, AppError> {
+) -> Result<Connection, UseCaseError> {
     if !valid_id(connection_id) {
-        return Err(AppError::NotFound("connection"));
+        return Err(UseCaseError::NotFound("connection"));
     }
     match state.connections.get(user, connection_id).await? {
         Some(c) if c.deleted_at.is_none() => Ok(c),
-        _ => Err(AppError::NotFound("connection")),
+        _ => Err(UseCaseError::NotFound("connection")),
     }
 }
 
@@ -87,11 +87,11 @@ pub async fn sync_connection(
     mut conn: Connection,
     scope: Scope,
     deadline: Deadline,
-) -> Result<SyncOutcome, AppError> {
+) -> Result<SyncOutcome, UseCaseError> {
     match conn.status {
         ConnectionStatus::Active => {}
         ConnectionStatus::Pending => {
-            return Err(AppError::Conflict(
+            return Err(UseCaseError::Conflict(
                 "the connection is not linked yet".into(),
             ));
         }
@@ -100,24 +100,24 @@ pub async fn sync_connection(
                 connection_id: conn.connection_id,
             });
         }
-        ConnectionStatus::Revoked => return Err(AppError::NotFound("connection")),
+        ConnectionStatus::Revoked => return Err(UseCaseError::NotFound("connection")),
     }
     match run(state, &conn, scope, deadline).await {
         Ok(summary) => {
-            conn.synced(now_ms());
+            conn.synced(state.clock.now());
             save(state, &conn).await?;
             Ok(SyncOutcome::Synced(summary))
         }
         Err(SyncFailure::ConsentGone) => {
             tracing::info!(connection = %conn.connection_id, "consent revoked or expired: reauth required");
-            conn.require_reauth(now_ms());
+            conn.require_reauth(state.clock.now());
             save(state, &conn).await?;
             Ok(SyncOutcome::ReauthRequired {
                 connection_id: conn.connection_id,
             })
         }
         Err(SyncFailure::Other(e)) => {
-            conn.sync_failed(now_ms());
+            conn.sync_failed(state.clock.now());
             if let Err(save_err) = save(state, &conn).await {
                 tracing::warn!(error = %save_err, "could not record the failed sync");
             }
@@ -127,7 +127,7 @@ pub async fn sync_connection(
 }
 
 /// Saves unless the user deleted the connection meanwhile (then the sync's result is moot).
-async fn save(state: &AppState, conn: &Connection) -> Result<(), AppError> {
+async fn save(state: &AppState, conn: &Connection) -> Result<(), UseCaseError> {
     match state.connections.save(conn).await {
         Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
         Err(e) => Err(e.into()),
@@ -136,11 +136,11 @@ async fn save(state: &AppState, conn: &Connection) -> Result<(), AppError> {
 
 enum SyncFailure {
     ConsentGone,
-    Other(AppError),
+    Other(UseCaseError),
 }
 
-impl From<AppError> for SyncFailure {
-    fn from(e: AppError) -> Self {
+impl From<UseCaseError> for SyncFailure {
+    fn from(e: UseCaseError) -> Self {
         SyncFailure::Other(e)
     }
 }
@@ -185,7 +185,9 @@ async fn run(
                 async move { state.tarabut().balances(&token, &id, false, deadline).await }
             })
             .await?;
-        if let Some(snapshot) = record_balance(account, &balances.balances, "sync") {
+        if let Some(snapshot) =
+            record_balance(account, &balances.balances, "sync", state.clock.now())
+        {
             snapshots.push(snapshot);
         }
     }
@@ -197,7 +199,7 @@ async fn run(
         accounts: accounts.len(),
         new_transactions,
         skipped_transactions: skipped,
-        synced_at: iso_ms(now_ms()),
+        synced_at: state.clock.now().to_rfc3339(),
     })
 }
 
@@ -215,7 +217,7 @@ async fn refresh_accounts(
             state.tarabut().accounts(&token, deadline).await
         })
         .await?;
-    let found = consent_accounts(conn, &listed, known, now_ms());
+    let found = consent_accounts(conn, &listed, known, state.clock.now());
     if found.gone {
         return Err(SyncFailure::ConsentGone);
     }
@@ -319,6 +321,7 @@ pub(crate) fn record_balance(
     account: &mut AccountRecord,
     balances: &[tarabut::Balance],
     source: &str,
+    fetched_at: Timestamp,
 ) -> Option<BalanceSnapshot> {
     let (amount, kind, at) = match pick_balance(balances) {
         Ok(Some(b)) => b,
@@ -328,7 +331,7 @@ pub(crate) fn record_balance(
             return None;
         }
     };
-    let at = at.unwrap_or_else(now_ms);
+    let at = at.unwrap_or(fetched_at);
     account.balance = Some(amount);
     account.balance_type = Some(kind.clone());
     account.balance_at = Some(at);

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use crate::banking::{AccountRecord, Connection};
 use crate::money::Currency;
 use crate::tarabut;
+use crate::time::Timestamp;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct ConsentAccounts {
     /// The consent's accounts, keeping what we learnt before (last booking date, balance).
     pub accounts: Vec<AccountRecord>,
     /// The earliest expiry of the consent's entries (epoch ms).
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<Timestamp>,
     /// Revoked or expired, or its accounts vanished from the list: reauth required.
     pub gone: bool,
 }
@@ -23,7 +24,7 @@ pub(crate) fn consent_accounts(
     conn: &Connection,
     listed: &[tarabut::Account],
     known: Vec<AccountRecord>,
-    now: i64,
+    now: Timestamp,
 ) -> ConsentAccounts {
     let consent_id = conn.consent_id.as_deref().unwrap_or_default();
     let mut known: HashMap<String, AccountRecord> = known
@@ -38,7 +39,7 @@ pub(crate) fn consent_accounts(
             continue;
         };
         seen = true;
-        let expiry = consent.expiry_date.map(|e| e.timestamp_millis());
+        let expiry = consent.expiry_date.map(Timestamp::from);
         if let Some(e) = expiry {
             out.expires_at = Some(out.expires_at.map_or(e, |x| x.min(e)));
         }
@@ -65,7 +66,7 @@ fn account_record(
     conn: &Connection,
     account: &tarabut::Account,
     previous: Option<AccountRecord>,
-    now: i64,
+    now: Timestamp,
 ) -> Option<AccountRecord> {
     let currency = Currency::from_code(account.currency_code()?.trim()).ok()?;
     let previous = previous.filter(|p| p.currency == currency);
@@ -97,7 +98,7 @@ mod tests {
     use crate::identity::UserId;
     use crate::money::Money;
 
-    const NOW: i64 = 1_800_000_000_000;
+    const NOW: Timestamp = Timestamp::from_millis(1_800_000_000_000);
 
     fn conn() -> Connection {
         Connection {
@@ -108,8 +109,8 @@ mod tests {
             provider_id: Some("BLUE".into()),
             consent_id: Some("consent-1".into()),
             consent_expires_at: None,
-            created_at: 0,
-            updated_at: 0,
+            created_at: Timestamp::EPOCH,
+            updated_at: Timestamp::EPOCH,
             last_sync_at: None,
             last_sync_status: None,
             next_sync_at: None,
@@ -118,7 +119,7 @@ mod tests {
     }
 
     fn listed(id: &str, consent: &str, status: &str, expires_in_ms: i64) -> tarabut::Account {
-        let expiry = chrono::DateTime::from_timestamp_millis(NOW + expires_in_ms).unwrap();
+        let expiry = Timestamp::from_millis(NOW.millis() + expires_in_ms).to_datetime();
         serde_json::from_value(serde_json::json!({
             "accountId": id, "currency": "BHD", "accountProductType": "CurrentAccount",
             "consents": [{ "id": consent, "status": status, "expiryDate": expiry.to_rfc3339() }]
@@ -160,7 +161,11 @@ mod tests {
             known("a1").last_booking_date
         );
         assert_eq!(r.accounts[1].last_booking_date, None, "a new account");
-        assert_eq!(r.expires_at, Some(NOW + 60_000), "the earliest expiry");
+        assert_eq!(
+            r.expires_at,
+            Some(Timestamp::from_millis(NOW.millis() + 60_000)),
+            "the earliest expiry"
+        );
     }
 
     #[test]

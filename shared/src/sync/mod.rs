@@ -1,10 +1,14 @@
-//! The use-cases behind the routes: linking a bank, syncing, refreshing, deleting, and the
-//! scheduled sync. They know nothing of HTTP.
+//! Syncing the caller's banks: one connection's accounts, transactions and balances
+//! ([`connection`]), what the user triggers (`POST /tarabut/sync`, `/finance/refresh`,
+//! `/finance/refresh-balances`: [`mod@refresh`]), and the pure reading of a consent's account
+//! list (`consent.rs`), shared with linking.
 
 pub mod connection;
-mod consent;
-pub mod cron;
-pub mod link;
-pub mod manage;
+pub(crate) mod consent;
+pub mod refresh;
 
 pub use connection::{Scope, SyncOutcome, SyncSummary, load_connection, sync_connection};
+pub use refresh::{
+    LiveBalance, LiveBalances, RefreshItem, RefreshRequest, RefreshResponse, SyncRequest, refresh,
+    refresh_balances, sync_one,
+};

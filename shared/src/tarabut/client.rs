@@ -10,9 +10,9 @@ use super::error::TarabutError;
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::types::*;
 use crate::config::TarabutSettings;
-use crate::deadline::Deadline;
 use crate::identity::CustomerUserId;
 use crate::secret::Secret;
+use crate::time::Deadline;
 
 /// Safety stop for a transaction history that never reports its last page.
 const MAX_PAGES: u32 = 2_000;

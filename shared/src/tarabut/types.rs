@@ -1,4 +1,4 @@
-//! Tarabut's JSON shapes (camelCase), as far as `reference/tarabut-api.md` knows them.
+//! Tarabut's JSON shapes (camelCase), as far as docs/tarabut-api.md knows them.
 //! Deserialisation is lenient where the API is unconfirmed (optional fields, unknown fields
 //! ignored) and strict where money is concerned (amounts are kept as their decimal text).
 

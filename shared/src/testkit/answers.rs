@@ -6,7 +6,7 @@ use std::future::Future;
 use lambda_http::{Body, Response};
 use serde_json::Value;
 
-use super::env::TestEnv;
+use super::env::{TestEnv, TestTable};
 use super::events::Event;
 use crate::store::{Item, ItemExt};
 
@@ -81,13 +81,14 @@ pub fn assert_problem(answer: &Answer, status: u16) -> Value {
 }
 
 /// Sends a bad request through `call`: a 4xx problem, and not one item of the table changed.
-pub async fn refused_without_change<F, Fut>(
-    env: &TestEnv,
+pub async fn refused_without_change<T, F, Fut>(
+    env: &TestEnv<T>,
     call: F,
     event: Event,
     status: u16,
 ) -> Value
 where
+    T: TestTable,
     F: FnOnce(Event) -> Fut,
     Fut: Future<Output = Answer>,
 {

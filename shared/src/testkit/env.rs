@@ -1,17 +1,20 @@
-//! The app state wired to a fresh table on the local DynamoDB and an in-process sandbox.
+//! The app state wired to a fresh table (in memory, or on the local DynamoDB) and an
+//! in-process sandbox.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tarabut_sandbox::RunningSandbox;
 
 use super::sandbox::{SandboxControl, TEST_REDIRECT_URL, start_sandbox};
+use super::users::user;
 use crate::AppState;
 use crate::config::Config;
-use crate::deadline::Deadline;
 use crate::identity::UserId;
-use crate::store::{DynamoTable, Item, create_table};
-use crate::sync::link::{self, CallbackQuery, ConnectRequest};
+use crate::linking::{self, CallbackQuery, ConnectRequest};
+use crate::store::{DynamoTable, Item, MemoryTable, Table, create_table};
+use crate::time::Deadline;
 
 /// A new, empty table with a unique name on the DynamoDB API at `AWS_ENDPOINT_URL_DYNAMODB`
 /// (dynalite, started by `make test`). Without that endpoint the test fails loudly: tests
@@ -29,6 +32,11 @@ pub async fn dynamo_table() -> DynamoTable {
         .await
         .unwrap_or_else(|e| panic!("creating table {name}: {e}"));
     table
+}
+
+/// The deadline of a use case a test calls directly (30 s, an API Gateway request's budget).
+pub fn deadline() -> Deadline {
+    Deadline::after(Duration::from_secs(30))
 }
 
 /// The environment a function would get, pointing at the sandbox; `overrides` replace or add
@@ -65,29 +73,98 @@ pub fn test_config(table_name: &str, sandbox_base: &str, overrides: &[(&str, &st
     Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration")
 }
 
-/// Every item of the table (a Scan: tests only; the app never scans), sorted by key.
-pub async fn dump(table: &DynamoTable) -> Vec<Item> {
-    let mut items = table.scan_all().await.expect("scan");
-    items.sort_by(|a, b| (a.get("pk"), a.get("sk")).cmp(&(b.get("pk"), b.get("sk"))));
-    items
+/// A table a [`TestEnv`] can be built on: created empty for one test, and read back whole so
+/// a test can compare the table before and after a request.
+#[async_trait::async_trait]
+pub trait TestTable: Table + Sized + 'static {
+    /// A new, empty table no other test uses.
+    async fn fresh() -> Self;
+
+    /// The `TABLE_NAME` of the test configuration.
+    fn name(&self) -> &str;
+
+    /// Every item, sorted by key (`pk`, then `sk`).
+    async fn dump(&self) -> Vec<Item>;
 }
 
-pub struct TestEnv {
+/// The embedded table: the default, no service needed.
+#[async_trait::async_trait]
+impl TestTable for MemoryTable {
+    async fn fresh() -> MemoryTable {
+        MemoryTable::new()
+    }
+
+    fn name(&self) -> &str {
+        "memory"
+    }
+
+    async fn dump(&self) -> Vec<Item> {
+        self.snapshot()
+    }
+}
+
+/// A fresh table on the local DynamoDB ([`dynamo_table`]), for tests that prove something of
+/// DynamoDB itself or share the table with other processes.
+#[async_trait::async_trait]
+impl TestTable for DynamoTable {
+    async fn fresh() -> DynamoTable {
+        dynamo_table().await
+    }
+
+    fn name(&self) -> &str {
+        self.table_name()
+    }
+
+    /// A Scan: tests only; the app never scans.
+    async fn dump(&self) -> Vec<Item> {
+        let mut items = self.scan_all().await.expect("scan");
+        items.sort_by(|a, b| (a.get("pk"), a.get("sk")).cmp(&(b.get("pk"), b.get("sk"))));
+        items
+    }
+}
+
+/// The app state of one test: a fresh table (in memory unless the test asks for DynamoDB), an
+/// in-process sandbox and its control plane.
+pub struct TestEnv<T: TestTable = MemoryTable> {
     pub sandbox: RunningSandbox,
     pub control: SandboxControl,
-    pub table: Arc<DynamoTable>,
+    pub table: Arc<T>,
     pub state: Arc<AppState>,
 }
 
-impl TestEnv {
+/// A [`TestEnv`] on the local DynamoDB (`AWS_ENDPOINT_URL_DYNAMODB`).
+pub type DynamoEnv = TestEnv<DynamoTable>;
+
+impl TestEnv<MemoryTable> {
+    /// The test configuration on a fresh in-memory table.
     pub async fn start() -> TestEnv {
         TestEnv::with_overrides(&[]).await
     }
 
+    /// [`TestEnv::start`] with variables replaced or added (e.g. `("TOKEN_LEASE_SECS", "2")`).
     pub async fn with_overrides(overrides: &[(&str, &str)]) -> TestEnv {
+        TestEnv::on(MemoryTable::fresh().await, overrides).await
+    }
+}
+
+impl TestEnv<DynamoTable> {
+    /// The test configuration on a fresh table on the local DynamoDB.
+    pub async fn on_dynamodb() -> DynamoEnv {
+        TestEnv::with_overrides_on_dynamodb(&[]).await
+    }
+
+    /// [`TestEnv::on_dynamodb`] with variables replaced or added.
+    pub async fn with_overrides_on_dynamodb(overrides: &[(&str, &str)]) -> DynamoEnv {
+        TestEnv::on(DynamoTable::fresh().await, overrides).await
+    }
+}
+
+impl<T: TestTable> TestEnv<T> {
+    /// The test configuration (with `overrides`) on `table` and a new sandbox.
+    pub async fn on(table: T, overrides: &[(&str, &str)]) -> TestEnv<T> {
         let (sandbox, control) = start_sandbox().await;
-        let table = Arc::new(dynamo_table().await);
-        let config = test_config(table.table_name(), sandbox.base_url(), overrides);
+        let table = Arc::new(table);
+        let config = test_config(table.name(), sandbox.base_url(), overrides);
         let state = Arc::new(AppState::new(config, table.clone()).expect("app state"));
         TestEnv {
             sandbox,
@@ -97,19 +174,32 @@ impl TestEnv {
         }
     }
 
+    /// Every item of the table, sorted by key.
     pub async fn dump(&self) -> Vec<Item> {
-        dump(&self.table).await
+        self.table.dump().await
     }
 
-    /// Stores, as version 1, a token Tarabut never issued that expired `ago_ms` ago: the state
-    /// in which every caller needs a fresh token.
-    pub async fn store_expired_token(&self, user: &UserId, ago_ms: i64) {
+    /// The consent id of `sub`'s connection `id`.
+    pub async fn consent_of(&self, sub: &str, id: &str) -> String {
+        self.state
+            .connections
+            .get(&user(sub), id)
+            .await
+            .expect("reading the connection")
+            .unwrap_or_else(|| panic!("no connection {id} of {sub}"))
+            .consent_id
+            .unwrap_or_else(|| panic!("connection {id} has no consent"))
+    }
+
+    /// Stores, as version 1, a token Tarabut never issued that expired `ago` ago: the state in
+    /// which every caller needs a fresh token.
+    pub async fn store_expired_token(&self, user: &UserId, ago: Duration) {
         let repo = crate::token::TokenRepo::new(self.table.clone());
-        let now = crate::token::now_ms();
+        let now = self.state.clock.now();
         let lease = crate::token::Lease {
             id: "seed".into(),
             owner: "test".into(),
-            expires_at: now + 10_000,
+            expires_at: now + Duration::from_secs(10),
         };
         assert!(
             repo.claim(user, &lease, None, now)
@@ -118,7 +208,7 @@ impl TestEnv {
         );
         let expired = crate::secret::Secret::new("expired");
         let committed = repo
-            .commit(user, "seed", &expired, now - ago_ms, now)
+            .commit(user, "seed", &expired, now - ago, now)
             .await
             .expect("seed commit");
         assert!(committed);
@@ -133,8 +223,8 @@ impl TestEnv {
     /// Links a bank for `user` the way a browser would: connect, approve on the sandbox's
     /// connect page, then the callback. Returns the connection id.
     pub async fn link(&self, user: &UserId, provider: &str) -> String {
-        let deadline = Deadline::after(std::time::Duration::from_secs(60));
-        let created = link::connect(
+        let deadline = Deadline::after(Duration::from_secs(60));
+        let created = linking::connect(
             &self.state,
             user,
             ConnectRequest {
@@ -150,7 +240,7 @@ impl TestEnv {
             .answer_connect(&created.connect_url, true, None)
             .await;
         let get = |k: &str| answer.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let location = link::callback(
+        let location = linking::callback(
             &self.state,
             CallbackQuery {
                 intent_id: get("intentId"),

@@ -1,16 +1,24 @@
-//! Helpers for tests across the workspace (feature `testkit`): a fresh table on the local
-//! DynamoDB, an in-process Tarabut sandbox with its control plane, the whole app state wired
-//! to both, and API Gateway events from `events/`.
+//! Helpers for tests across the workspace (feature `testkit`): a fresh table (in memory by
+//! default, or on the local DynamoDB), an in-process Tarabut sandbox with its control plane,
+//! the whole app state wired to both, API Gateway events from `events/`, the test users, and
+//! [`handler_test_helpers!`](crate::handler_test_helpers) for a function's handler tests.
 
 mod answers;
 mod env;
 mod events;
+mod handler;
 mod sandbox;
+mod users;
 
 pub use answers::{
     Answer, assert_no_secrets, assert_problem, balances, connection_item, money,
     refused_without_change, transactions, with_pk, with_sk_prefix,
 };
-pub use env::{TestEnv, dump, dynamo_table, test_config, test_env_vars};
+pub use env::{DynamoEnv, TestEnv, TestTable, deadline, dynamo_table, test_config, test_env_vars};
 pub use events::{Event, workspace_root};
 pub use sandbox::{SandboxControl, start_sandbox};
+pub use users::{ALICE, BOB, CAROL, user};
+
+/// A JSON value (what `refused` returns), named for the macro.
+#[doc(hidden)]
+pub use serde_json::Value as Json;

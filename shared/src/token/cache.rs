@@ -8,6 +8,7 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 use super::policy::AccessToken;
 use crate::identity::UserId;
+use crate::time::Timestamp;
 
 /// Bound on cached users (the cron serves many users in one process).
 const MAX_CACHED_USERS: usize = 10_000;
@@ -51,7 +52,7 @@ impl TokenCache {
     }
 
     /// Keeps the newest version seen.
-    pub(super) fn put(&self, user: &UserId, token: &AccessToken, now: i64) {
+    pub(super) fn put(&self, user: &UserId, token: &AccessToken, now: Timestamp) {
         let mut tokens = self.lock_tokens();
         if let Some(existing) = tokens.get(user)
             && existing.version > token.version

@@ -1,23 +1,21 @@
 //! `TokenManager::access_token`: carries out the policy's decisions against the table and
-//! Tarabut (DESIGN §4).
+//! Tarabut (docs/token-protocol.md).
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::TokenError;
 use super::cache::TokenCache;
-use super::policy::{
-    AccessToken, Decision, TokenPolicy, decide, mint_backoff_ms, serve_from_cache,
-};
+use super::policy::{AccessToken, Decision, decide, mint_backoff, serve_from_cache};
 use super::record::Lease;
 use super::repo::TokenRepo;
-use super::{TokenError, now_ms};
 use crate::config::TokenSettings;
-use crate::deadline::Deadline;
 use crate::identity::UserId;
 use crate::secret::Secret;
 use crate::store::Table;
 use crate::tarabut::{TarabutClient, TarabutError};
+use crate::time::{Clock, Deadline};
 
 /// Poll interval bounds while another invocation holds the lease (jittered, so waiters do
 /// not read in lockstep).
@@ -27,7 +25,8 @@ const POLL_MAX_MS: u64 = 250;
 pub struct TokenManager {
     repo: TokenRepo,
     tarabut: TarabutClient,
-    policy: TokenPolicy,
+    policy: TokenSettings,
+    clock: Arc<dyn Clock>,
     /// Identifies this process in leases (for operators reading the item).
     owner: String,
     cache: TokenCache,
@@ -56,12 +55,14 @@ impl TokenManager {
         table: Arc<dyn Table>,
         tarabut: TarabutClient,
         settings: &TokenSettings,
+        clock: Arc<dyn Clock>,
         owner: impl Into<String>,
     ) -> TokenManager {
         TokenManager {
             repo: TokenRepo::new(table),
             tarabut,
-            policy: TokenPolicy::from(settings),
+            policy: settings.clone(),
+            clock,
             owner: owner.into(),
             cache: TokenCache::default(),
         }
@@ -83,23 +84,23 @@ impl TokenManager {
         }
         let _flight = tokio::time::timeout_at(deadline.instant(), self.cache.flight(user))
             .await
-            .map_err(|_| unavailable(1_000))?;
+            .map_err(|_| unavailable(Duration::from_secs(1)))?;
         // Another task of this process may have refreshed while we queued.
         if let Some(t) = self.cached(user) {
             return Ok(t);
         }
         loop {
             if deadline.remaining() < Duration::from_millis(POLL_MIN_MS) {
-                return Err(unavailable(1_000));
+                return Err(unavailable(Duration::from_secs(1)));
             }
             let record = self.repo.load(user).await?;
-            let now = now_ms();
+            let now = self.clock.now();
             match decide(now, record.as_ref(), &self.policy) {
                 Decision::Serve(t) => {
                     self.cache.put(user, &t, now);
                     return Ok(t);
                 }
-                Decision::Fail { retry_after_ms } => return Err(unavailable(retry_after_ms)),
+                Decision::Fail { retry_after } => return Err(unavailable(retry_after)),
                 Decision::RefreshAhead(current) => {
                     let failures = record.as_ref().map_or(0, |r| r.mint_failures);
                     return match self
@@ -119,7 +120,9 @@ impl TokenManager {
                         Refresh::Lost => continue,
                         Refresh::MintFailed(e) => {
                             // Step 8: the old token while it still works, else a typed error.
-                            let old = record.as_ref().and_then(|r| r.valid_token(now_ms()));
+                            let old = record
+                                .as_ref()
+                                .and_then(|r| r.valid_token(self.clock.now()));
                             return match old {
                                 Some(t) => Ok(t),
                                 None => Err(mint_failure(e, failures + 1)),
@@ -169,7 +172,7 @@ impl TokenManager {
 
     fn cached(&self, user: &UserId) -> Option<AccessToken> {
         let t = self.cache.get(user)?;
-        serve_from_cache(now_ms(), Some(&t), &self.policy).then_some(t)
+        serve_from_cache(self.clock.now(), Some(&t), &self.policy).then_some(t)
     }
 
     /// Steps 6–8: claim the lease, mint, commit (fenced) or release with a backoff.
@@ -180,11 +183,11 @@ impl TokenManager {
         failures: i64,
         deadline: Deadline,
     ) -> Result<Refresh, TokenError> {
-        let claimed_at = now_ms();
+        let claimed_at = self.clock.now();
         let lease = Lease {
             id: uuid::Uuid::new_v4().to_string(),
             owner: self.owner.clone(),
-            expires_at: claimed_at + self.policy.lease_ms,
+            expires_at: claimed_at + self.policy.lease,
         };
         if !self
             .repo
@@ -194,10 +197,10 @@ impl TokenManager {
             return Ok(Refresh::Lost);
         }
         // The mint must end while the lease is still ours, with a margin for the commit.
-        let lease_len = Duration::from_millis(self.policy.lease_ms.max(0) as u64);
+        let lease_len = self.policy.lease;
         let margin = (lease_len / 4).min(Duration::from_secs(1));
         let mint_deadline = Deadline::after(lease_len.saturating_sub(margin)).min(deadline);
-        let sent_at = now_ms();
+        let sent_at = self.clock.now();
         match self
             .tarabut
             .mint_token(&user.customer_user_id(), mint_deadline)
@@ -205,10 +208,16 @@ impl TokenManager {
         {
             Ok(minted) => {
                 // Counted from before the request: Tarabut's clock starts after it.
-                let expires_at = sent_at + minted.expires_in.as_millis() as i64;
+                let expires_at = sent_at + minted.expires_in;
                 let committed = self
                     .repo
-                    .commit(user, &lease.id, &minted.access_token, expires_at, now_ms())
+                    .commit(
+                        user,
+                        &lease.id,
+                        &minted.access_token,
+                        expires_at,
+                        self.clock.now(),
+                    )
                     .await?;
                 if !committed {
                     tracing::warn!(user = %user, "token commit fenced out: the lease was taken over");
@@ -219,12 +228,12 @@ impl TokenManager {
                     expires_at,
                     version: seen_version.unwrap_or(0) + 1,
                 };
-                self.cache.put(user, &token, now_ms());
+                self.cache.put(user, &token, self.clock.now());
                 tracing::info!(user = %user, version = token.version, "minted Tarabut token");
                 Ok(Refresh::Committed(token))
             }
             Err(e) => {
-                let backoff_until = now_ms() + mint_backoff_ms(failures + 1);
+                let backoff_until = self.clock.now() + mint_backoff(failures + 1);
                 tracing::warn!(user = %user, error = %e, "minting a Tarabut token failed; backing off");
                 self.repo.release(user, &lease.id, backoff_until).await?;
                 Ok(Refresh::MintFailed(e))
@@ -233,16 +242,16 @@ impl TokenManager {
     }
 }
 
-fn unavailable(retry_after_ms: i64) -> TokenError {
+fn unavailable(retry_after: Duration) -> TokenError {
     TokenError::Unavailable {
-        retry_after: Duration::from_millis(retry_after_ms.max(1_000) as u64),
+        retry_after: retry_after.max(Duration::from_secs(1)),
     }
 }
 
 /// Waiting helps with an endpoint that is down or slow; it does not fix refused credentials.
 fn mint_failure(e: TarabutError, failures: i64) -> TokenError {
     if e.is_retryable() || matches!(e, TarabutError::DeadlineExceeded) {
-        unavailable(mint_backoff_ms(failures))
+        unavailable(mint_backoff(failures))
     } else {
         TokenError::Mint(e)
     }

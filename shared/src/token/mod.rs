@@ -1,4 +1,4 @@
-//! The token manager (DESIGN §4): one Tarabut token per user, refreshed before it expires,
+//! The token manager (docs/token-protocol.md): one Tarabut token per user, refreshed before it expires,
 //! with concurrent Lambda invocations coordinated through a lease on the token item
 //! (DynamoDB conditional writes), not an in-process mutex.
 
@@ -11,7 +11,7 @@ mod repo;
 use std::time::Duration;
 
 pub use manager::{CallError, TokenManager};
-pub use policy::{AccessToken, Decision, TokenPolicy};
+pub use policy::{AccessToken, Decision};
 pub use record::{Lease, TokenRecord};
 pub use repo::TokenRepo;
 
@@ -27,13 +27,4 @@ pub enum TokenError {
     /// waiting.
     #[error("minting a Tarabut token failed: {0}")]
     Mint(crate::tarabut::TarabutError),
-}
-
-/// Wall-clock epoch milliseconds: stored times are compared across machines (Lambda hosts
-/// keep NTP time; leases are seconds long, skew is milliseconds).
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

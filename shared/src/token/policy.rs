@@ -6,19 +6,20 @@ use std::time::Duration;
 use super::record::TokenRecord;
 use crate::config::TokenSettings;
 use crate::secret::Secret;
+use crate::time::Timestamp;
 
 /// A token as handed to data calls: the secret, when it stops working, and which stored
 /// version it is (so a 401 invalidates exactly this version and nothing newer).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessToken {
     pub secret: Secret,
-    pub expires_at: i64,
+    pub expires_at: Timestamp,
     pub version: i64,
 }
 
 impl TokenRecord {
     /// The stored token if it has not expired at `now` (however little is left).
-    pub fn valid_token(&self, now: i64) -> Option<AccessToken> {
+    pub fn valid_token(&self, now: Timestamp) -> Option<AccessToken> {
         match (&self.access_token, self.version) {
             (Some(secret), Some(version)) if self.expires_at > now => Some(AccessToken {
                 secret: secret.clone(),
@@ -26,25 +27,6 @@ impl TokenRecord {
                 version,
             }),
             _ => None,
-        }
-    }
-}
-
-/// Thresholds in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TokenPolicy {
-    pub refresh_buffer_ms: i64,
-    pub min_validity_ms: i64,
-    pub lease_ms: i64,
-}
-
-impl From<&TokenSettings> for TokenPolicy {
-    fn from(s: &TokenSettings) -> Self {
-        let ms = |d: Duration| d.as_millis().min(i64::MAX as u128) as i64;
-        TokenPolicy {
-            refresh_buffer_ms: ms(s.refresh_buffer),
-            min_validity_ms: ms(s.min_validity),
-            lease_ms: ms(s.lease),
         }
     }
 }
@@ -59,28 +41,29 @@ pub enum Decision {
     /// Expired or nearly: claim the lease (guarded by the version seen) and mint.
     MustRefresh { seen_version: Option<i64> },
     /// Not usable and another holder's live lease: poll until the version moves or the
-    /// lease expires (epoch ms).
-    Wait { lease_expires_at: i64 },
+    /// lease expires.
+    Wait { lease_expires_at: Timestamp },
     /// Not usable and minting is backing off after failures: fail for this long.
-    Fail { retry_after_ms: i64 },
+    Fail { retry_after: Duration },
 }
 
 /// Step 1: the in-process cache alone (no I/O) — a token outside the refresh window.
-pub fn serve_from_cache(now: i64, cached: Option<&AccessToken>, p: &TokenPolicy) -> bool {
-    cached.is_some_and(|t| t.expires_at - now > p.refresh_buffer_ms)
+pub fn serve_from_cache(now: Timestamp, cached: Option<&AccessToken>, p: &TokenSettings) -> bool {
+    cached.is_some_and(|t| t.expires_at > now + p.refresh_buffer)
 }
 
 /// Steps 3–5 and 8 on the stored record (read consistently).
-pub fn decide(now: i64, stored: Option<&TokenRecord>, p: &TokenPolicy) -> Decision {
+pub fn decide(now: Timestamp, stored: Option<&TokenRecord>, p: &TokenSettings) -> Decision {
     let Some(record) = stored else {
         return Decision::MustRefresh { seen_version: None };
     };
     let token = record.valid_token(now);
-    let remaining = record.expires_at - now;
-    let usable = token.as_ref().filter(|_| remaining > p.min_validity_ms);
+    let usable = token
+        .as_ref()
+        .filter(|_| record.expires_at > now + p.min_validity);
 
     if let Some(t) = usable
-        && remaining > p.refresh_buffer_ms
+        && record.expires_at > now + p.refresh_buffer
     {
         return Decision::Serve(t.clone());
     }
@@ -90,7 +73,7 @@ pub fn decide(now: i64, stored: Option<&TokenRecord>, p: &TokenPolicy) -> Decisi
         return match usable {
             Some(t) => Decision::Serve(t.clone()),
             None => Decision::Fail {
-                retry_after_ms: until - now,
+                retry_after: until.since(now),
             },
         };
     }
@@ -108,9 +91,9 @@ pub fn decide(now: i64, stored: Option<&TokenRecord>, p: &TokenPolicy) -> Decisi
 }
 
 /// Backoff after `failures` consecutive failed mints: 2 s, 4 s, 8 s … capped at 30 s.
-pub fn mint_backoff_ms(failures: i64) -> i64 {
+pub fn mint_backoff(failures: i64) -> Duration {
     let exp = (failures.max(1) - 1).min(5) as u32;
-    (2_000_i64 << exp).min(30_000)
+    Duration::from_millis((2_000_u64 << exp).min(30_000))
 }
 
 #[cfg(test)]
@@ -118,12 +101,16 @@ mod tests {
     use super::*;
     use crate::token::record::Lease;
 
-    const P: TokenPolicy = TokenPolicy {
-        refresh_buffer_ms: 300_000,
-        min_validity_ms: 30_000,
-        lease_ms: 10_000,
+    const P: TokenSettings = TokenSettings {
+        refresh_buffer: Duration::from_secs(300),
+        min_validity: Duration::from_secs(30),
+        lease: Duration::from_secs(10),
     };
-    const NOW: i64 = 1_800_000_000_000;
+    const NOW: Timestamp = Timestamp::from_millis(1_800_000_000_000);
+
+    fn at(offset_ms: i64) -> Timestamp {
+        Timestamp::from_millis(NOW.millis() + offset_ms)
+    }
 
     fn record(
         expires_in_ms: i64,
@@ -132,15 +119,15 @@ mod tests {
     ) -> TokenRecord {
         TokenRecord {
             access_token: Some(Secret::new("tok")),
-            expires_at: NOW + expires_in_ms,
+            expires_at: at(expires_in_ms),
             version: Some(7),
-            refreshed_at: Some(NOW - 3_000_000),
+            refreshed_at: Some(at(-3_000_000)),
             lease: lease_in_ms.map(|ms| Lease {
                 id: "L".into(),
                 owner: "other".into(),
-                expires_at: NOW + ms,
+                expires_at: at(ms),
             }),
-            backoff_until: backoff_in_ms.map(|ms| NOW + ms),
+            backoff_until: backoff_in_ms.map(at),
             mint_failures: 0,
         }
     }
@@ -148,7 +135,7 @@ mod tests {
     fn token(expires_in_ms: i64) -> AccessToken {
         AccessToken {
             secret: Secret::new("tok"),
-            expires_at: NOW + expires_in_ms,
+            expires_at: at(expires_in_ms),
             version: 7,
         }
     }
@@ -166,11 +153,11 @@ mod tests {
             ("in window, expired lease",        Some(record(4 * min, Some(-1), None)),            Decision::RefreshAhead(token(4 * min))),
             ("nearly expired, no lease",        Some(record(20_000, None, None)),                 Decision::MustRefresh { seen_version: Some(7) }),
             ("exactly min validity",            Some(record(30_000, None, None)),                 Decision::MustRefresh { seen_version: Some(7) }),
-            ("expired, live lease",             Some(record(-1, Some(4_000), None)),              Decision::Wait { lease_expires_at: NOW + 4_000 }),
+            ("expired, live lease",             Some(record(-1, Some(4_000), None)),              Decision::Wait { lease_expires_at: at(4_000) }),
             ("lease expiring this ms is live",  Some(record(-1, Some(0), None)),                  Decision::Wait { lease_expires_at: NOW }),
             ("expired, lease gone stale",       Some(record(-1, Some(-1), None)),                 Decision::MustRefresh { seen_version: Some(7) }),
             ("in window, backing off",          Some(record(4 * min, None, Some(2_000))),         Decision::Serve(token(4 * min))),
-            ("expired, backing off",            Some(record(-1, None, Some(2_000))),              Decision::Fail { retry_after_ms: 2_000 }),
+            ("expired, backing off",            Some(record(-1, None, Some(2_000))),              Decision::Fail { retry_after: Duration::from_millis(2_000) }),
             ("expired, backoff over",           Some(record(-1, None, Some(-1))),                 Decision::MustRefresh { seen_version: Some(7) }),
             ("fresh despite backoff",           Some(record(60 * min, None, Some(2_000))),        Decision::Serve(token(60 * min))),
         ];
@@ -182,7 +169,7 @@ mod tests {
     #[test]
     fn invalidated_or_lease_only_items_must_refresh() {
         let invalidated = TokenRecord {
-            expires_at: 0,
+            expires_at: Timestamp::EPOCH,
             ..record(0, None, None)
         };
         assert_eq!(
@@ -196,7 +183,7 @@ mod tests {
             lease: Some(Lease {
                 id: "L".into(),
                 owner: "dead".into(),
-                expires_at: NOW - 1,
+                expires_at: at(-1),
             }),
             ..TokenRecord::default()
         };
@@ -215,11 +202,11 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        let got: Vec<i64> = (1..=8).map(mint_backoff_ms).collect();
+        let got: Vec<u128> = (1..=8).map(|f| mint_backoff(f).as_millis()).collect();
         assert_eq!(
             got,
             [2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000, 30_000]
         );
-        assert_eq!(mint_backoff_ms(0), 2_000);
+        assert_eq!(mint_backoff(0).as_millis(), 2_000);
     }
 }

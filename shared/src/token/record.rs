@@ -3,6 +3,7 @@
 use crate::identity::UserId;
 use crate::secret::Secret;
 use crate::store::{Item, ItemExt, Key, StoreError};
+use crate::time::Timestamp;
 
 pub const SK: &str = "TOKEN#tarabut";
 
@@ -15,20 +16,20 @@ pub fn key(user: &UserId) -> Key {
 pub struct Lease {
     pub id: String,
     pub owner: String,
-    pub expires_at: i64,
+    pub expires_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TokenRecord {
     pub access_token: Option<Secret>,
-    /// Epoch ms; 0 after an invalidation (a 401).
-    pub expires_at: i64,
+    /// The epoch after an invalidation (a 401).
+    pub expires_at: Timestamp,
     /// +1 per committed token; absent until the first commit.
     pub version: Option<i64>,
-    pub refreshed_at: Option<i64>,
+    pub refreshed_at: Option<Timestamp>,
     pub lease: Option<Lease>,
-    /// After a failed mint nobody claims again before this (epoch ms).
-    pub backoff_until: Option<i64>,
+    /// After a failed mint nobody claims again before this.
+    pub backoff_until: Option<Timestamp>,
     pub mint_failures: i64,
 }
 
@@ -38,17 +39,17 @@ impl TokenRecord {
             Some(id) => Some(Lease {
                 id: id.to_string(),
                 owner: item.opt_s("lease_owner")?.unwrap_or_default().to_string(),
-                expires_at: item.opt_n("lease_expires_at")?.unwrap_or(0),
+                expires_at: item.opt_time("lease_expires_at")?.unwrap_or_default(),
             }),
             None => None,
         };
         Ok(TokenRecord {
             access_token: item.opt_s("access_token")?.map(Secret::new),
-            expires_at: item.opt_n("expires_at")?.unwrap_or(0),
+            expires_at: item.opt_time("expires_at")?.unwrap_or_default(),
             version: item.opt_n("version")?,
-            refreshed_at: item.opt_n("refreshed_at")?,
+            refreshed_at: item.opt_time("refreshed_at")?,
             lease,
-            backoff_until: item.opt_n("backoff_until")?,
+            backoff_until: item.opt_time("backoff_until")?,
             mint_failures: item.opt_n("mint_failures")?.unwrap_or(0),
         })
     }

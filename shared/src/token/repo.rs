@@ -1,4 +1,4 @@
-//! The token item's conditional writes (DESIGN §4 steps 6–9). Each returns `false` when its
+//! The token item's conditional writes (docs/token-protocol.md steps 6–9). Each returns `false` when its
 //! condition did not hold (detected through the typed conditional-check failure); callers
 //! then re-read, never trusting a value returned with the failure.
 
@@ -8,6 +8,7 @@ use super::record::{Lease, TokenRecord, key};
 use crate::identity::UserId;
 use crate::secret::Secret;
 use crate::store::{Cond, StoreError, Table, Update, Value};
+use crate::time::Timestamp;
 
 #[derive(Clone)]
 pub struct TokenRepo {
@@ -44,15 +45,15 @@ impl TokenRepo {
         user: &UserId,
         lease: &Lease,
         seen_version: Option<i64>,
-        now: i64,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let free = Cond::not_exists("lease_id").or(Cond::lt("lease_expires_at", Value::N(now)));
+        let now = Value::N(now.millis());
+        let free = Cond::not_exists("lease_id").or(Cond::lt("lease_expires_at", now.clone()));
         let unchanged = match seen_version {
             Some(v) => Cond::not_exists("version").or(Cond::eq("version", Value::N(v))),
             None => Cond::not_exists("version"),
         };
-        let not_backing_off =
-            Cond::not_exists("backoff_until").or(Cond::lt("backoff_until", Value::N(now)));
+        let not_backing_off = Cond::not_exists("backoff_until").or(Cond::lt("backoff_until", now));
         let cond = free.and(unchanged).and(not_backing_off);
         lost(
             self.table
@@ -61,7 +62,7 @@ impl TokenRepo {
                     &[
                         Update::set("lease_id", Value::S(lease.id.clone())),
                         Update::set("lease_owner", Value::S(lease.owner.clone())),
-                        Update::set("lease_expires_at", Value::N(lease.expires_at)),
+                        Update::set("lease_expires_at", Value::N(lease.expires_at.millis())),
                     ],
                     Some(&cond),
                 )
@@ -76,8 +77,8 @@ impl TokenRepo {
         user: &UserId,
         lease_id: &str,
         token: &Secret,
-        expires_at: i64,
-        now: i64,
+        expires_at: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
         lost(
             self.table
@@ -85,8 +86,8 @@ impl TokenRepo {
                     &key(user),
                     &[
                         Update::set("access_token", Value::S(token.expose().to_string())),
-                        Update::set("expires_at", Value::N(expires_at)),
-                        Update::set("refreshed_at", Value::N(now)),
+                        Update::set("expires_at", Value::N(expires_at.millis())),
+                        Update::set("refreshed_at", Value::N(now.millis())),
                         Update::increment("version", 1),
                         Update::remove("lease_id"),
                         Update::remove("lease_owner"),
@@ -106,7 +107,7 @@ impl TokenRepo {
         &self,
         user: &UserId,
         lease_id: &str,
-        backoff_until: i64,
+        backoff_until: Timestamp,
     ) -> Result<bool, StoreError> {
         lost(
             self.table
@@ -116,7 +117,7 @@ impl TokenRepo {
                         Update::remove("lease_id"),
                         Update::remove("lease_owner"),
                         Update::remove("lease_expires_at"),
-                        Update::set("backoff_until", Value::N(backoff_until)),
+                        Update::set("backoff_until", Value::N(backoff_until.millis())),
                         Update::increment("mint_failures", 1),
                     ],
                     Some(&Cond::eq("lease_id", Value::S(lease_id.to_string()))),

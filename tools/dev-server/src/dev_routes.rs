@@ -13,7 +13,7 @@ use chrono::{SecondsFormat, Utc};
 use lambda_runtime::LambdaEvent;
 use serde_json::json;
 use shared::AppState;
-use shared::sync::cron::CronSummary;
+use shared::scheduled_sync::CronSummary;
 
 use crate::gateway::{Gateway, lambda_context, message};
 

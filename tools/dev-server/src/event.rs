@@ -1,12 +1,19 @@
 //! Builds the API Gateway HTTP API (payload format 2.0) event for a request, shaped like the
 //! fixtures in `events/`, so a handler receives what it receives in Lambda.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use chrono::{DateTime, Utc};
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+    ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
+    ApiGatewayV2httpRequestContextHttpDescription,
+};
+use lambda_http::aws_lambda_events::query_map::QueryMap;
 use reqwest::Url;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::encoding::base64;
 
@@ -25,12 +32,18 @@ pub struct GatewayRequest<'a> {
     pub route_key: &'a str,
     pub path_parameters: &'a [(String, String)],
     /// Verified JWT claims; `None` on routes without the authorizer.
-    pub claims: Option<Value>,
+    pub claims: Option<HashMap<String, String>>,
     pub request_id: &'a str,
     pub received_at: DateTime<Utc>,
 }
 
+/// The event as JSON, exactly what Lambda would hand the function.
 pub fn api_gateway_event(r: &GatewayRequest<'_>) -> Value {
+    serde_json::to_value(gateway_request(r)).unwrap_or(Value::Null)
+}
+
+/// The event in `aws_lambda_events`' types (the ones lambda_http reads).
+fn gateway_request(r: &GatewayRequest<'_>) -> ApiGatewayV2httpRequest {
     let host = usable_host(r);
     let (headers, cookies) = gateway_headers(r, &host);
     let domain_name = host
@@ -39,60 +52,52 @@ pub fn api_gateway_event(r: &GatewayRequest<'_>) -> Value {
     let domain_prefix = domain_name.split('.').next().unwrap_or(domain_name);
     let user_agent = headers
         .get("user-agent")
-        .cloned()
-        .unwrap_or(Value::String(String::new()));
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
 
-    let mut context = json!({
-        "accountId": "000000000000",
-        "apiId": "dev-server",
-        "domainName": domain_name,
-        "domainPrefix": domain_prefix,
-        "http": {
-            "method": r.method,
-            "path": r.raw_path,
-            "protocol": "HTTP/1.1",
-            "sourceIp": r.source_ip.to_string(),
-            "userAgent": user_agent,
-        },
-        "requestId": r.request_id,
-        "routeKey": r.route_key,
-        "stage": "$default",
-        "time": r.received_at.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
-        "timeEpoch": r.received_at.timestamp_millis(),
-    });
+    let mut http = ApiGatewayV2httpRequestContextHttpDescription::default();
+    http.method = r.method.parse().unwrap_or_default();
+    http.path = Some(r.raw_path.to_string());
+    http.protocol = Some("HTTP/1.1".into());
+    http.source_ip = Some(r.source_ip.to_string());
+    http.user_agent = Some(user_agent);
+
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.account_id = Some("000000000000".into());
+    context.apiid = Some("dev-server".into());
+    context.domain_name = Some(domain_name.to_string());
+    context.domain_prefix = Some(domain_prefix.to_string());
+    context.http = http;
+    context.request_id = Some(r.request_id.to_string());
+    context.route_key = Some(r.route_key.to_string());
+    context.stage = Some("$default".into());
+    context.time = Some(r.received_at.format("%d/%b/%Y:%H:%M:%S %z").to_string());
+    context.time_epoch = r.received_at.timestamp_millis();
     if let Some(claims) = &r.claims {
-        context["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
+        let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+        jwt.claims = claims.clone();
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.jwt = Some(jwt);
+        context.authorizer = Some(authorizer);
     }
 
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": r.route_key,
-        "rawPath": r.raw_path,
-        "rawQueryString": r.raw_query,
-        "headers": headers,
-        "requestContext": context,
-        "isBase64Encoded": false,
-    });
-    if !cookies.is_empty() {
-        event["cookies"] = json!(cookies);
-    }
-    if let Some(params) = query_parameters(r.raw_query) {
-        event["queryStringParameters"] = params;
-    }
-    if !r.path_parameters.is_empty() {
-        let params: Map<String, Value> = r
-            .path_parameters
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        event["pathParameters"] = Value::Object(params);
-    }
+    let mut event = ApiGatewayV2httpRequest::default();
+    event.version = Some("2.0".into());
+    event.route_key = Some(r.route_key.to_string());
+    event.raw_path = Some(r.raw_path.to_string());
+    event.raw_query_string = Some(r.raw_query.to_string());
+    event.headers = headers;
+    event.cookies = (!cookies.is_empty()).then_some(cookies);
+    event.query_string_parameters = query_parameters(r.raw_query);
+    event.path_parameters = r.path_parameters.iter().cloned().collect();
+    event.request_context = context;
     if !r.body.is_empty() {
         match std::str::from_utf8(r.body) {
-            Ok(text) => event["body"] = Value::String(text.to_string()),
+            Ok(text) => event.body = Some(text.to_string()),
             Err(_) => {
-                event["body"] = Value::String(base64(r.body));
-                event["isBase64Encoded"] = Value::Bool(true);
+                event.body = Some(base64(r.body));
+                event.is_base64_encoded = true;
             }
         }
     }
@@ -112,8 +117,8 @@ fn usable_host(r: &GatewayRequest<'_>) -> String {
 
 /// Header names lower-cased, repeated headers joined with commas, `Cookie` moved to the
 /// `cookies` list, and the `X-Forwarded-*` headers API Gateway adds.
-fn gateway_headers(r: &GatewayRequest<'_>, host: &str) -> (Map<String, Value>, Vec<String>) {
-    let mut headers: Map<String, Value> = Map::new();
+fn gateway_headers(r: &GatewayRequest<'_>, host: &str) -> (HeaderMap, Vec<String>) {
+    let mut headers = HeaderMap::new();
     let mut cookies = Vec::new();
     for name in r.headers.keys() {
         // Values that are not visible ASCII are dropped: the event carries strings.
@@ -137,48 +142,54 @@ fn gateway_headers(r: &GatewayRequest<'_>, host: &str) -> (Map<String, Value>, V
             );
             continue;
         }
-        headers.insert(name.as_str().to_string(), Value::String(values.join(",")));
+        set(&mut headers, name.as_str(), &values.join(","));
     }
-    headers.insert("host".into(), Value::String(host.to_string()));
-    let forwarded_for = match headers.get("x-forwarded-for").and_then(Value::as_str) {
+    set(&mut headers, "host", host);
+    let forwarded_for = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
         Some(chain) => format!("{chain}, {}", r.source_ip),
         None => r.source_ip.to_string(),
     };
-    headers.insert("x-forwarded-for".into(), Value::String(forwarded_for));
-    headers.insert("x-forwarded-proto".into(), Value::String("http".into()));
+    set(&mut headers, "x-forwarded-for", &forwarded_for);
+    set(&mut headers, "x-forwarded-proto", "http");
     let port = host.rsplit_once(':').map_or("80", |(_, p)| p);
-    headers.insert("x-forwarded-port".into(), Value::String(port.to_string()));
+    set(&mut headers, "x-forwarded-port", port);
     (headers, cookies)
 }
 
-/// `queryStringParameters`: decoded, a repeated key's values joined with commas; absent when
-/// the query is empty.
-fn query_parameters(raw_query: &str) -> Option<Value> {
-    if raw_query.is_empty() {
-        return None;
+fn set(headers: &mut HeaderMap, name: &str, value: &str) {
+    if let (Ok(name), Ok(value)) = (
+        HeaderName::from_bytes(name.as_bytes()),
+        HeaderValue::from_str(value),
+    ) {
+        headers.insert(name, value);
     }
-    let url = Url::parse(&format!("http://query.invalid/?{raw_query}")).ok()?;
-    let mut params: Map<String, Value> = Map::new();
+}
+
+/// `queryStringParameters`: decoded, a repeated key's values joined with commas (API Gateway's
+/// payload 2.0); empty (so left out of the event) when the query is.
+fn query_parameters(raw_query: &str) -> QueryMap {
+    let Ok(url) = Url::parse(&format!("http://query.invalid/?{raw_query}")) else {
+        return QueryMap::default();
+    };
+    let mut params: HashMap<String, String> = HashMap::new();
     for (key, value) in url.query_pairs() {
-        match params.get_mut(key.as_ref()) {
-            Some(Value::String(existing)) => {
+        params
+            .entry(key.into_owned())
+            .and_modify(|existing| {
                 existing.push(',');
                 existing.push_str(&value);
-            }
-            _ => {
-                params.insert(key.into_owned(), Value::String(value.into_owned()));
-            }
-        }
+            })
+            .or_insert_with(|| value.into_owned());
     }
-    (!params.is_empty()).then_some(Value::Object(params))
+    QueryMap::from(params)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
     use lambda_http::request::RequestContext;
     use lambda_http::{Body, RequestExt};
+    use serde_json::json;
     use std::net::Ipv4Addr;
 
     fn request<'a>(
@@ -196,7 +207,7 @@ mod tests {
             fallback_host: "127.0.0.1:3000",
             route_key: "DELETE /finance/connections/{id}",
             path_parameters: params,
-            claims: Some(json!({ "sub": "sara" })),
+            claims: Some(HashMap::from([("sub".to_string(), "sara".to_string())])),
             request_id: "req-1",
             received_at: DateTime::from_timestamp_millis(1_795_766_400_000).unwrap(),
         }

@@ -2,6 +2,7 @@
 //! limit, builds the payload 2.0 event, invokes the function's `handle` with a Lambda context,
 //! and answers with the function's response, or with API Gateway's own error answers.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -54,7 +55,10 @@ pub async fn handle(
     let claims = match route.access {
         Access::Public => None,
         Access::Jwt => match auth::dev_subject(&parts.headers) {
-            Ok(sub) => Some(json!({ "sub": sub, "iss": "dev-server" })),
+            Ok(sub) => Some(HashMap::from([
+                ("sub".to_string(), sub),
+                ("iss".to_string(), "dev-server".to_string()),
+            ])),
             Err(refusal) => return unauthorized(refusal),
         },
     };

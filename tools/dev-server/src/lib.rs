@@ -1,6 +1,6 @@
-//! `dev-server`: the whole HTTP API on localhost, routed as API Gateway routes it (DESIGN §8).
+//! `dev-server`: the whole HTTP API on localhost, routed as API Gateway routes it (docs/architecture.md §8).
 //!
-//! Every route of DESIGN §3 is dispatched to its function crate's `handle` with the payload 2.0
+//! Every route of docs/architecture.md §3 is dispatched to its function crate's `handle` with the payload 2.0
 //! event API Gateway would send (parsed by lambda_http, with a Lambda context and deadline).
 //! `Authorization: Bearer dev:<user>` stands in for a JWT (`sub = <user>`). The Tarabut sandbox
 //! runs in-process; data lives in the embedded table, or in DynamoDB when

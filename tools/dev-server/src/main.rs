@@ -6,66 +6,39 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::Parser;
 use dev_server::routes::{Access, ROUTES};
 use dev_server::{
     DEFAULT_PORT, DEFAULT_SANDBOX_PORT, DevServerOptions, RunningDevServer, StoreChoice,
 };
 
-const USAGE: &str = "\
-usage: dev-server [--port N] [--sandbox-port N] [--cron-every SECS]
-Serves the HTTP API on 127.0.0.1 (default port 3000) as API Gateway routes it, with the
-Tarabut sandbox in-process (default port 8600). Callers authenticate with
-`Authorization: Bearer dev:<user>`. Function variables (TABLE_NAME, TARABUT_*,
-APP_REDIRECT_URL, TOKEN_*, SYNC_CONCURRENCY) override the dev defaults; with
-AWS_ENDPOINT_URL_DYNAMODB set, data goes to that DynamoDB instead of memory.
-POST /_dev/cron runs the scheduled sync once; --cron-every runs it periodically.";
-
+/// Serves the HTTP API on 127.0.0.1 as API Gateway routes it, with the Tarabut sandbox
+/// in-process.
+///
+/// Callers authenticate with `Authorization: Bearer dev:<user>`. Function variables
+/// (TABLE_NAME, TARABUT_*, APP_REDIRECT_URL, TOKEN_*, SYNC_CONCURRENCY) override the dev
+/// defaults; with AWS_ENDPOINT_URL_DYNAMODB set, data goes to that DynamoDB instead of memory.
+/// POST /_dev/cron runs the scheduled sync once; --cron-every runs it periodically.
+#[derive(Debug, Parser)]
+#[command(name = "dev-server", args_override_self = true)]
 struct Args {
+    /// API port on 127.0.0.1 (0 = any free port)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PORT)]
     port: u16,
+    /// Tarabut sandbox port on 127.0.0.1 (0 = any free port)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SANDBOX_PORT)]
     sandbox_port: u16,
+    /// Also run the scheduled sync every SECS seconds (at least 1)
+    #[arg(long, value_name = "SECS", value_parser = positive_secs)]
     cron_every: Option<Duration>,
 }
 
-fn parse_args(args: impl Iterator<Item = String>) -> Result<Args, String> {
-    let mut parsed = Args {
-        port: DEFAULT_PORT,
-        sandbox_port: DEFAULT_SANDBOX_PORT,
-        cron_every: None,
-    };
-    let mut args = args.peekable();
-    while let Some(flag) = args.next() {
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(v.to_owned())),
-            _ => (flag.clone(), None),
-        };
-        if name == "--help" || name == "-h" {
-            return Err(String::new());
-        }
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match name.as_str() {
-            "--port" => parsed.port = value()?.parse().map_err(|_| "--port must be 0..=65535")?,
-            "--sandbox-port" => {
-                parsed.sandbox_port = value()?
-                    .parse()
-                    .map_err(|_| "--sandbox-port must be 0..=65535")?;
-            }
-            "--cron-every" => {
-                let secs: u64 = value()?
-                    .parse()
-                    .ok()
-                    .filter(|s| *s >= 1)
-                    .ok_or("--cron-every must be a positive number of seconds")?;
-                parsed.cron_every = Some(Duration::from_secs(secs));
-            }
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok(parsed)
+fn positive_secs(text: &str) -> Result<Duration, String> {
+    text.parse()
+        .ok()
+        .filter(|secs| *secs >= 1)
+        .map(Duration::from_secs)
+        .ok_or_else(|| "must be a positive number of seconds".to_string())
 }
 
 fn banner(server: &RunningDevServer, cron_every: Option<Duration>) -> String {
@@ -113,17 +86,8 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
-        Ok(args) => args,
-        Err(message) if message.is_empty() => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("dev-server: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    // Bad usage exits 2 with the error on stderr; --help prints to stdout and exits 0.
+    let args = Args::parse();
     shared::telemetry::init_stderr();
     let vars: HashMap<String, String> = std::env::vars().collect();
     let options = DevServerOptions {
@@ -155,29 +119,26 @@ async fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     use super::*;
 
-    fn args(list: &[&str]) -> impl Iterator<Item = String> {
-        list.iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .into_iter()
+    fn parse_args(list: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("dev-server").chain(list.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Args::command().debug_assert();
     }
 
     #[test]
     fn flags_are_parsed() {
-        let a = parse_args(args(&[
-            "--port",
-            "0",
-            "--sandbox-port=9000",
-            "--cron-every",
-            "60",
-        ]))
-        .unwrap();
+        let a = parse_args(&["--port", "0", "--sandbox-port=9000", "--cron-every", "60"]).unwrap();
         assert_eq!(a.port, 0);
         assert_eq!(a.sandbox_port, 9000);
         assert_eq!(a.cron_every, Some(Duration::from_secs(60)));
-        let d = parse_args(args(&[])).unwrap();
+        let d = parse_args(&[]).unwrap();
         assert_eq!((d.port, d.sandbox_port, d.cron_every), (3000, 8600, None));
     }
 
@@ -189,7 +150,7 @@ mod tests {
             &["--cron-every"],
             &["--bogus"],
         ] {
-            assert!(parse_args(args(bad)).is_err(), "{bad:?}");
+            assert!(parse_args(bad).is_err(), "{bad:?}");
         }
     }
 }

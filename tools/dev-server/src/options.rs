@@ -48,7 +48,7 @@ pub struct DevServerOptions {
     pub vars: HashMap<String, String>,
     /// Runs the scheduled sync this often, besides `POST /_dev/cron`.
     pub cron_every: Option<Duration>,
-    /// The route table; [`ROUTES`] (DESIGN §3) unless a test mounts its own.
+    /// The route table; [`ROUTES`] (docs/architecture.md §3) unless a test mounts its own.
     pub routes: &'static [Route],
 }
 

@@ -1,4 +1,4 @@
-//! The route table of the HTTP API (DESIGN §3), as the SAM template declares it: one line per
+//! The route table of the HTTP API (docs/architecture.md §3), as the SAM template declares it: one line per
 //! function. A route is matched the way API Gateway matches it: the method exactly and the
 //! path segment by segment, `{name}` standing for one non-empty segment.
 
@@ -64,7 +64,7 @@ macro_rules! route {
     };
 }
 
-/// Every HTTP route of DESIGN §3.
+/// Every HTTP route of docs/architecture.md §3.
 pub static ROUTES: &[Route] = &[
     route!("POST" "/tarabut/connect", Jwt, "tarabut-connect" => tarabut_connect),
     route!("GET" "/tarabut/callback", Public, "tarabut-callback" => tarabut_callback),

@@ -163,7 +163,13 @@ fn an_explicit_logical_id_selects_that_block_and_a_missing_one_is_reported() {
 fn bad_arguments_and_missing_files_exit_2() {
     let no_event = invoke(&["--bin", &echo_path()]);
     assert_eq!(no_event.status.code(), Some(2));
-    assert!(stderr(&no_event).contains("--event is required"));
+    // The error (before the usage line) names the missing --event.
+    let error = stderr(&no_event);
+    let error = error.split("Usage:").next().unwrap();
+    assert!(
+        error.contains("required") && error.contains("--event"),
+        "{error}"
+    );
 
     let missing_binary = invoke(&[
         "--bin",

@@ -10,16 +10,16 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use invoke::{
     CapturedOutput, FunctionSpec, InvokeError, OutputMode, Session, StartOptions, load_env_file,
     logical_id_for,
 };
 use serde_json::{Value, json};
-use shared::identity::UserId;
 use shared::store::ItemExt;
-use shared::testkit::{Event, TestEnv, test_env_vars, workspace_root};
+use shared::testkit::{ALICE, DynamoEnv, Event, TestEnv, test_env_vars, user, workspace_root};
+use shared::time::{Clock, SystemClock};
 
 const FUNCTIONS: [&str; 12] = [
     "tarabut-connect",
@@ -35,9 +35,6 @@ const FUNCTIONS: [&str; 12] = [
     "insights-salary",
     "insights-balance-history",
 ];
-
-/// The `sub` of the event files.
-const ALICE: &str = "user-7f3c1a2e";
 
 /// The path of a function binary, all of them built once per test run.
 fn binary(name: &str) -> PathBuf {
@@ -88,7 +85,7 @@ fn build_functions() -> Result<HashMap<String, PathBuf>, String> {
 
 /// What a function gets: `events/env.json` (Parameters and its own block), then the test's
 /// table and sandbox, and the local DynamoDB this test process was given.
-fn environment(env: &TestEnv, function: &str) -> Vec<(String, String)> {
+fn environment(env: &DynamoEnv, function: &str) -> Vec<(String, String)> {
     let file = workspace_root().join("events/env.json");
     let mut vars = load_env_file(&file, &logical_id_for(function)).expect("events/env.json");
     let mut ours: Vec<(String, String)> =
@@ -109,7 +106,7 @@ struct Running {
     output: CapturedOutput,
 }
 
-async fn start(env: &TestEnv, function: &str) -> Running {
+async fn start(env: &DynamoEnv, function: &str) -> Running {
     let spec = FunctionSpec::new(binary(function))
         .envs(environment(env, function))
         // Debug builds on a shared machine: room for a slow answer, never a timed assertion.
@@ -165,20 +162,9 @@ fn http_answer(response: &Value) -> (u64, Value) {
     (status, body)
 }
 
-fn alice() -> UserId {
-    UserId::parse(ALICE).unwrap()
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
 #[tokio::test]
 async fn tarabut_connect_answers_201_and_stores_a_pending_connection() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let mut f = start(&env, "tarabut-connect").await;
     let (status, body) = http_answer(&f.invoke(Event::load("tarabut-connect").0).await);
     assert_eq!(status, 201, "{body}");
@@ -186,7 +172,7 @@ async fn tarabut_connect_answers_201_and_stores_a_pending_connection() {
     let conn = env
         .state
         .connections
-        .get(&alice(), id)
+        .get(&user(ALICE), id)
         .await
         .unwrap()
         .unwrap();
@@ -201,7 +187,7 @@ async fn tarabut_connect_answers_201_and_stores_a_pending_connection() {
 
 #[tokio::test]
 async fn tarabut_callback_redirects_an_unknown_intent_with_status_error() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let mut f = start(&env, "tarabut-callback").await;
     let response = f.invoke(Event::load("tarabut-callback").0).await;
     assert_eq!(http_answer(&response).0, 302, "{response}");
@@ -218,8 +204,8 @@ async fn tarabut_callback_redirects_an_unknown_intent_with_status_error() {
 
 #[tokio::test]
 async fn tarabut_sync_syncs_a_linked_connection() {
-    let env = TestEnv::start().await;
-    let id = env.link(&alice(), "BLUE").await;
+    let env = TestEnv::on_dynamodb().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
     let mut f = start(&env, "tarabut-sync").await;
     let event = Event::load("tarabut-sync").body(&json!({ "connectionId": id }).to_string());
     let (status, body) = http_answer(&f.invoke(event.0).await);
@@ -234,8 +220,8 @@ async fn tarabut_sync_syncs_a_linked_connection() {
 
 #[tokio::test]
 async fn finance_connections_lists_the_callers_connections() {
-    let env = TestEnv::start().await;
-    let id = env.link(&alice(), "RED").await;
+    let env = TestEnv::on_dynamodb().await;
+    let id = env.link(&user(ALICE), "RED").await;
     let mut f = start(&env, "finance-connections").await;
     let (status, body) = http_answer(&f.invoke(Event::load("finance-connections").0).await);
     assert_eq!(status, 200, "{body}");
@@ -246,8 +232,8 @@ async fn finance_connections_lists_the_callers_connections() {
 
 #[tokio::test]
 async fn finance_connection_delete_erases_a_linked_connection() {
-    let env = TestEnv::start().await;
-    let id = env.link(&alice(), "BLUE").await;
+    let env = TestEnv::on_dynamodb().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
     let mut f = start(&env, "finance-connection-delete").await;
     let mut event = Event::load("finance-connection-delete").path_param("id", &id);
     event.0["rawPath"] = json!(format!("/finance/connections/{id}"));
@@ -257,12 +243,19 @@ async fn finance_connection_delete_erases_a_linked_connection() {
     let conn = env
         .state
         .connections
-        .get(&alice(), &id)
+        .get(&user(ALICE), &id)
         .await
         .unwrap()
         .unwrap();
     assert!(conn.deleted_at.is_some());
-    assert!(env.state.accounts.list(&alice()).await.unwrap().is_empty());
+    assert!(
+        env.state
+            .accounts
+            .list(&user(ALICE))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // The fixture's own id was never created.
     let response = f.invoke(Event::load("finance-connection-delete").0).await;
     assert_eq!(http_answer(&response).0, 404, "{response}");
@@ -271,9 +264,9 @@ async fn finance_connection_delete_erases_a_linked_connection() {
 
 #[tokio::test]
 async fn finance_refresh_refreshes_every_active_connection() {
-    let env = TestEnv::start().await;
-    env.link(&alice(), "BLUE").await;
-    env.link(&alice(), "RED").await;
+    let env = TestEnv::on_dynamodb().await;
+    env.link(&user(ALICE), "BLUE").await;
+    env.link(&user(ALICE), "RED").await;
     let mut f = start(&env, "finance-refresh").await;
     let (status, body) = http_answer(&f.invoke(Event::load("finance-refresh").0).await);
     assert_eq!(status, 200, "{body}");
@@ -285,8 +278,8 @@ async fn finance_refresh_refreshes_every_active_connection() {
 
 #[tokio::test]
 async fn finance_refresh_balances_answers_and_stores_live_balances() {
-    let env = TestEnv::start().await;
-    env.link(&alice(), "BLUE").await;
+    let env = TestEnv::on_dynamodb().await;
+    env.link(&user(ALICE), "BLUE").await;
     let before = env.dump().await.len();
     let mut f = start(&env, "finance-refresh-balances").await;
     let (status, body) = http_answer(&f.invoke(Event::load("finance-refresh-balances").0).await);
@@ -310,16 +303,16 @@ async fn finance_refresh_balances_answers_and_stores_live_balances() {
 
 #[tokio::test]
 async fn cron_sync_banks_syncs_the_due_connections() {
-    let env = TestEnv::start().await;
-    let id = env.link(&alice(), "BLUE").await;
+    let env = TestEnv::on_dynamodb().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
     let mut conn = env
         .state
         .connections
-        .get(&alice(), &id)
+        .get(&user(ALICE), &id)
         .await
         .unwrap()
         .unwrap();
-    conn.next_sync_at = Some(now_ms() - 60_000);
+    conn.next_sync_at = Some(SystemClock.now() - Duration::from_secs(60));
     env.state.connections.save(&conn).await.unwrap();
     let mut f = start(&env, "cron-sync-banks").await;
     let summary = f.invoke(Event::load("cron-sync-banks").0).await;
@@ -331,14 +324,14 @@ async fn cron_sync_banks_syncs_the_due_connections() {
         .iter()
         .find(|i| i.s("sk").unwrap() == format!("CONN#{id}"))
         .unwrap();
-    assert!(item.n("next_sync_at").unwrap() > now_ms());
+    assert!(item.time("next_sync_at").unwrap() > SystemClock.now());
     f.stop().await;
 }
 
 /// A function without `TABLE_NAME` fails its init with a message naming the variable.
 #[tokio::test]
 async fn a_missing_variable_fails_the_init_naming_it() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     for function in ["tarabut-sync", "cron-sync-banks"] {
         let vars: Vec<(String, String)> = environment(&env, function)
             .into_iter()
@@ -368,8 +361,8 @@ async fn a_missing_variable_fails_the_init_naming_it() {
 /// The four insight functions answer over a linked user's synced year, in one process each.
 #[tokio::test]
 async fn insight_functions_answer_their_events() {
-    let env = TestEnv::start().await;
-    env.link_demo_banks(&alice()).await;
+    let env = TestEnv::on_dynamodb().await;
+    env.link_demo_banks(&user(ALICE)).await;
     let today = chrono::Utc::now().date_naive();
     let from = today - chrono::Duration::days(60);
     let to = today + chrono::Duration::days(1);

@@ -7,61 +7,63 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
+use clap::Parser;
 use tarabut_sandbox::SandboxConfig;
 
-const USAGE: &str = "\
-usage: tarabut-sandbox [--port N] [--client-id ID] [--client-secret SECRET]
-                       [--token-lifetime-secs N] [--page-size N] [--today YYYY-MM-DD]
-                       [--redirect-url URL]...
-Serves a local imitation of the Tarabut API on 127.0.0.1 (port 0 = any free port).";
+/// Serves a local imitation of the Tarabut API on 127.0.0.1 (port 0 = any free port).
+///
+/// The first stdout line is `tarabut-sandbox listening on http://127.0.0.1:PORT`; logs go to
+/// stderr (`RUST_LOG` filters, default `info`).
+#[derive(Debug, Parser)]
+#[command(name = "tarabut-sandbox", args_override_self = true)]
+struct Cli {
+    /// Port on 127.0.0.1 (0 = any free port)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    port: u16,
+    /// The client id `POST /oauth/token` accepts
+    #[arg(long, value_name = "ID", default_value_t = SandboxConfig::default().client_id)]
+    client_id: String,
+    /// The client secret `POST /oauth/token` accepts
+    #[arg(long, value_name = "SECRET", default_value_t = SandboxConfig::default().client_secret)]
+    client_secret: String,
+    /// `expiresIn` of minted tokens (0 mints tokens that are already expired)
+    #[arg(long, value_name = "N", default_value_t = SandboxConfig::default().token_lifetime_secs)]
+    token_lifetime_secs: u64,
+    /// Transactions per page (at least 1)
+    #[arg(long, value_name = "N", value_parser = positive,
+          default_value_t = SandboxConfig::default().page_size)]
+    page_size: usize,
+    /// The last day of demo data [default: the system clock's UTC date]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = date)]
+    today: Option<NaiveDate>,
+    /// A redirect URL an intent may name (exact match; repeatable; none by default)
+    #[arg(long = "redirect-url", value_name = "URL")]
+    redirect_urls: Vec<String>,
+}
 
-fn parse_args(args: impl Iterator<Item = String>) -> Result<SandboxConfig, String> {
-    let mut cfg = SandboxConfig::default();
-    let mut port: u16 = 0;
-    let mut args = args.peekable();
-    while let Some(flag) = args.next() {
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(v.to_owned())),
-            _ => (flag.clone(), None),
-        };
-        if name == "--help" || name == "-h" {
-            return Err(String::new());
-        }
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match name.as_str() {
-            "--port" => port = value()?.parse().map_err(|_| "--port must be 0..=65535")?,
-            "--client-id" => cfg.client_id = value()?,
-            "--client-secret" => cfg.client_secret = value()?,
-            "--token-lifetime-secs" => {
-                cfg.token_lifetime_secs = value()?
-                    .parse()
-                    .map_err(|_| "--token-lifetime-secs must be a non-negative integer")?;
-            }
-            "--page-size" => {
-                cfg.page_size = value()?
-                    .parse()
-                    .ok()
-                    .filter(|n| *n >= 1)
-                    .ok_or("--page-size must be a positive integer")?;
-            }
-            "--today" => {
-                let text = value()?;
-                cfg.today = Some(
-                    NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-                        .map_err(|_| format!("--today must be YYYY-MM-DD, got {text:?}"))?,
-                );
-            }
-            "--redirect-url" => cfg.redirect_urls.push(value()?),
-            other => return Err(format!("unknown argument {other:?}")),
+impl Cli {
+    fn into_config(self) -> SandboxConfig {
+        SandboxConfig {
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            token_lifetime_secs: self.token_lifetime_secs,
+            page_size: self.page_size,
+            today: self.today,
+            redirect_urls: self.redirect_urls,
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)),
         }
     }
-    cfg.bind = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    Ok(cfg)
+}
+
+fn positive(text: &str) -> Result<usize, String> {
+    text.parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| "must be a positive integer".to_owned())
+}
+
+fn date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| "must be YYYY-MM-DD".to_owned())
 }
 
 async fn shutdown_signal() {
@@ -81,17 +83,8 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cfg = match parse_args(std::env::args().skip(1)) {
-        Ok(cfg) => cfg,
-        Err(message) => {
-            if message.is_empty() {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("tarabut-sandbox: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    // Bad usage exits 2 with the error on stderr; --help prints to stdout and exits 0.
+    let cfg = Cli::parse().into_config();
     let sandbox = match tarabut_sandbox::start(cfg).await {
         Ok(sandbox) => sandbox,
         Err(e) => {
@@ -132,18 +125,23 @@ async fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     use super::*;
 
-    fn args(list: &[&str]) -> impl Iterator<Item = String> {
-        list.iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .into_iter()
+    fn parse_args(list: &[&str]) -> Result<SandboxConfig, clap::Error> {
+        Cli::try_parse_from(std::iter::once("tarabut-sandbox").chain(list.iter().copied()))
+            .map(Cli::into_config)
+    }
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Cli::command().debug_assert();
     }
 
     #[test]
     fn flags_are_parsed() {
-        let cfg = parse_args(args(&[
+        let cfg = parse_args(&[
             "--port",
             "0",
             "--client-id",
@@ -159,7 +157,7 @@ mod tests {
             "http://a/cb",
             "--redirect-url",
             "http://b/cb",
-        ]))
+        ])
         .unwrap();
         assert_eq!(cfg.client_id, "c");
         assert_eq!(cfg.client_secret, "s");
@@ -171,11 +169,31 @@ mod tests {
     }
 
     #[test]
+    fn defaults_are_the_library_defaults() {
+        let cfg = parse_args(&[]).unwrap();
+        let default = SandboxConfig::default();
+        assert_eq!(cfg.client_id, default.client_id);
+        assert_eq!(cfg.client_secret, default.client_secret);
+        assert_eq!(cfg.token_lifetime_secs, default.token_lifetime_secs);
+        assert_eq!(cfg.page_size, default.page_size);
+        assert_eq!(cfg.today, None);
+        assert!(cfg.redirect_urls.is_empty());
+        assert_eq!(cfg.bind, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
+        // A repeated flag: the last one wins.
+        let cfg = parse_args(&["--port", "1", "--port", "2"]).unwrap();
+        assert_eq!(cfg.bind.port(), 2);
+    }
+
+    #[test]
     fn bad_flags_are_errors() {
-        assert!(parse_args(args(&["--port", "x"])).is_err());
-        assert!(parse_args(args(&["--page-size", "0"])).is_err());
-        assert!(parse_args(args(&["--today", "30/06/2025"])).is_err());
-        assert!(parse_args(args(&["--bogus"])).is_err());
-        assert!(parse_args(args(&["--client-id"])).is_err());
+        assert!(parse_args(&["--port", "x"]).is_err());
+        assert!(parse_args(&["--page-size", "0"]).is_err());
+        assert!(parse_args(&["--today", "30/06/2025"]).is_err());
+        assert!(parse_args(&["--bogus"]).is_err());
+        assert!(parse_args(&["--client-id"]).is_err());
+        assert_eq!(
+            parse_args(&["--help"]).unwrap_err().kind(),
+            clap::error::ErrorKind::DisplayHelp
+        );
     }
 }

@@ -9,58 +9,46 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use clap::Parser;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use shared::config::Config;
-use shared::deadline::Deadline;
 use shared::identity::UserId;
 use shared::store::{DynamoTable, Table};
 use shared::tarabut::TarabutClient;
+use shared::time::{Deadline, SystemClock};
 use shared::token::TokenManager;
 use token_probe::{ProbeReport, token_hash};
 
+/// One Lambda-like process asking for a user's token once (multi-process token tests and
+/// `token-bench`); prints `ready`, then a report line.
+#[derive(Debug, Parser)]
+#[command(name = "token-probe", args_override_self = true)]
 struct Args {
+    /// The user (JWT `sub`) whose token to ask for
+    #[arg(long, value_name = "SUB")]
     user: String,
+    /// `access` goes through the token manager; `baseline` mints directly from Tarabut
+    #[arg(
+        long = "mode",
+        value_name = "MODE",
+        action = clap::ArgAction::Set,
+        default_value = "access",
+        value_parser = PossibleValuesParser::new(["access", "baseline"]).map(|m| m == "baseline")
+    )]
     baseline: bool,
+    /// Wait until this file exists before asking (so many processes start together)
+    #[arg(long, value_name = "PATH")]
     start_file: Option<PathBuf>,
+    /// The request's deadline in milliseconds
+    #[arg(long = "deadline-ms", value_name = "N", default_value = "20000",
+          value_parser = clap::value_parser!(u64).map(Duration::from_millis))]
     deadline: Duration,
-}
-
-fn args() -> Result<Args, String> {
-    let mut user = None;
-    let mut baseline = false;
-    let mut start_file = None;
-    let mut deadline = Duration::from_secs(20);
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = || it.next().ok_or(format!("{a} needs a value"));
-        match a.as_str() {
-            "--user" => user = Some(value()?),
-            "--mode" => baseline = value()? == "baseline",
-            "--start-file" => start_file = Some(PathBuf::from(value()?)),
-            "--deadline-ms" => {
-                deadline = Duration::from_millis(
-                    value()?.parse().map_err(|_| "--deadline-ms".to_string())?,
-                )
-            }
-            other => return Err(format!("unknown argument {other}")),
-        }
-    }
-    Ok(Args {
-        user: user.ok_or("--user is required")?,
-        baseline,
-        start_file,
-        deadline,
-    })
 }
 
 #[tokio::main]
 async fn main() {
-    let args = match args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("token-probe: {e}");
-            std::process::exit(2);
-        }
-    };
+    // Bad usage exits 2 with the error on stderr.
+    let args = Args::parse();
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
@@ -74,6 +62,7 @@ async fn main() {
         table.clone() as Arc<dyn Table>,
         tarabut.clone(),
         &config.token,
+        Arc::new(SystemClock),
         format!("probe-{}", std::process::id()),
     );
     let user = UserId::parse(&args.user).expect("user id");
@@ -131,4 +120,57 @@ async fn main() {
         },
     };
     println!("{}", serde_json::to_string(&report).expect("report JSON"));
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(list: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("token-probe").chain(list.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_and_defaults() {
+        let a = parse(&[
+            "--user",
+            "u",
+            "--mode",
+            "baseline",
+            "--start-file",
+            "/tmp/go",
+            "--deadline-ms",
+            "1500",
+        ])
+        .unwrap();
+        assert_eq!(a.user, "u");
+        assert!(a.baseline);
+        assert_eq!(a.start_file, Some(PathBuf::from("/tmp/go")));
+        assert_eq!(a.deadline, Duration::from_millis(1500));
+        let d = parse(&["--user", "u"]).unwrap();
+        assert!(!d.baseline);
+        assert_eq!(d.start_file, None);
+        assert_eq!(d.deadline, Duration::from_secs(20));
+        assert!(
+            !parse(&["--user", "u", "--mode", "access"])
+                .unwrap()
+                .baseline
+        );
+    }
+
+    #[test]
+    fn bad_flags_are_errors() {
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["--user", "u", "--deadline-ms", "soon"]).is_err());
+        assert!(parse(&["--user", "u", "--mode", "fast"]).is_err());
+        assert!(parse(&["--user", "u", "--bogus"]).is_err());
+        assert!(parse(&["--user"]).is_err());
+    }
 }

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::json;
-use shared::deadline::Deadline;
 use shared::identity::UserId;
 use shared::secret::Secret;
 use shared::testkit::{TestEnv, test_env_vars};
-use shared::token::{TokenRepo, now_ms};
+use shared::time::{Clock, Deadline, SystemClock};
+use shared::token::TokenRepo;
 use token_probe::Fleet;
 
 fn probe() -> PathBuf {
@@ -19,7 +19,7 @@ fn probe() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thirty_two_processes_in_the_refresh_window_mint_once() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("mp-window").unwrap();
     let customer = user.customer_user_id();
     // A token of 120 s is inside the 300 s refresh window from the start.
@@ -61,9 +61,9 @@ async fn thirty_two_processes_in_the_refresh_window_mint_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thirty_two_processes_past_expiry_mint_once_and_share_it() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("mp-expired").unwrap();
-    env.store_expired_token(&user, 1_000).await;
+    env.store_expired_token(&user, Duration::from_secs(1)).await;
     let vars = test_env_vars(env.table.table_name(), env.sandbox.base_url(), &[]);
     let fleet = Fleet::spawn(&probe(), 32, &vars, user.as_str(), false, 20_000).await;
     fleet.start();
@@ -85,9 +85,9 @@ async fn thirty_two_processes_past_expiry_mint_once_and_share_it() {
 async fn a_killed_lease_holder_is_taken_over_after_its_lease() {
     // Lease 3 s, token call timeout 2.5 s (the lease must outlast the call).
     let overrides = [("TOKEN_LEASE_SECS", "3"), ("TARABUT_TIMEOUT_MS", "2500")];
-    let env = TestEnv::with_overrides(&overrides).await;
+    let env = TestEnv::with_overrides_on_dynamodb(&overrides).await;
     let user = UserId::parse("mp-killed").unwrap();
-    env.store_expired_token(&user, 1_000).await;
+    env.store_expired_token(&user, Duration::from_secs(1)).await;
     // The first token call hangs for 2 s: the holder is killed while it waits.
     env.control
         .fault(json!({"endpoint": "token", "latencyMs": 2000, "count": 1}))
@@ -115,7 +115,7 @@ async fn a_killed_lease_holder_is_taken_over_after_its_lease() {
     assert!(report.ok, "the next process got a token: {report:?}");
     assert_eq!(report.version, Some(2));
     assert!(
-        now_ms() > lease.expires_at,
+        SystemClock.now() > lease.expires_at,
         "it waited for the dead holder's lease to expire"
     );
     let stored = repo.load(&user).await.unwrap().unwrap();
@@ -128,8 +128,8 @@ async fn a_killed_lease_holder_is_taken_over_after_its_lease() {
                 &user,
                 &lease.id,
                 &Secret::new("late"),
-                now_ms() + 3_600_000,
-                now_ms()
+                SystemClock.now() + Duration::from_secs(3600),
+                SystemClock.now()
             )
             .await
             .unwrap()
@@ -139,7 +139,7 @@ async fn a_killed_lease_holder_is_taken_over_after_its_lease() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_coordination_every_process_mints() {
     // The baseline of the benchmark, checked: per-process locking cannot see other processes.
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("mp-baseline").unwrap();
     let vars = test_env_vars(env.table.table_name(), env.sandbox.base_url(), &[]);
     let fleet = Fleet::spawn(&probe(), 8, &vars, user.as_str(), true, 20_000).await;

@@ -71,7 +71,7 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError>
             .map_err(|e| StoreError::Backend(DisplayErrorContext(&e).to_string()))?;
         if described.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
             let ttl = TimeToLiveSpecification::builder()
-                .attribute_name("expires_at_s")
+                .attribute_name(crate::store::TTL_ATTRIBUTE)
                 .enabled(true)
                 .build()
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;

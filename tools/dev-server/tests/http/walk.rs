@@ -1,9 +1,10 @@
 //! The README walk and the API Gateway behaviours around it, on the memory store.
 
+use std::time::Duration;
+
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::identity::UserId;
-use shared::token::now_ms;
 
 use crate::common::Api;
 
@@ -40,7 +41,7 @@ async fn cron_on_demand_syncs_the_due_connections() {
         .await
         .unwrap()
         .unwrap();
-    connection.next_sync_at = Some(now_ms() - 1);
+    connection.next_sync_at = Some(state.clock.now() - Duration::from_millis(1));
     state.connections.save(&connection).await.unwrap();
 
     let run = api.call(Method::POST, "/_dev/cron", None, None).await;

@@ -7,10 +7,10 @@
 
 use std::time::Duration;
 
-use shared::deadline::Deadline;
 use shared::identity::UserId;
-use shared::testkit::{TestEnv, test_env_vars};
-use shared::token::now_ms;
+use shared::testkit::{DynamoEnv, TestEnv, test_env_vars};
+use shared::time::Deadline;
+use shared::time::{Clock, SystemClock};
 use token_probe::{Fleet, ProbeReport, sibling_binary};
 
 const SIZES: [usize; 4] = [1, 8, 32, 64];
@@ -54,7 +54,7 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1000.0
 }
 
-async fn seed(env: &TestEnv, user: &UserId, scenario: Scenario) {
+async fn seed(env: &DynamoEnv, user: &UserId, scenario: Scenario) {
     match scenario {
         Scenario::Window => {
             env.control.set_token_lifetime(120).await;
@@ -65,12 +65,12 @@ async fn seed(env: &TestEnv, user: &UserId, scenario: Scenario) {
                 .expect("seed token");
             env.control.set_token_lifetime(3600).await;
         }
-        Scenario::Expired => env.store_expired_token(user, 1_000).await,
+        Scenario::Expired => env.store_expired_token(user, Duration::from_secs(1)).await,
         Scenario::Baseline => {}
     }
 }
 
-async fn measure(env: &TestEnv, scenario: Scenario, n: usize) -> Row {
+async fn measure(env: &DynamoEnv, scenario: Scenario, n: usize) -> Row {
     let probe = sibling_binary("token-probe");
     let vars = test_env_vars(env.table.table_name(), env.sandbox.base_url(), &[]);
     let mut mints_per_round = Vec::new();
@@ -82,7 +82,7 @@ async fn measure(env: &TestEnv, scenario: Scenario, n: usize) -> Row {
         let user = UserId::parse(&format!(
             "bench-{}-{n}-{round}-{}",
             scenario as u8,
-            now_ms()
+            SystemClock.now().millis()
         ))
         .expect("user");
         seed(env, &user, scenario).await;
@@ -120,7 +120,7 @@ async fn measure(env: &TestEnv, scenario: Scenario, n: usize) -> Row {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::on_dynamodb().await;
     let mut rows = Vec::new();
     for n in SIZES {
         for scenario in [Scenario::Window, Scenario::Expired, Scenario::Baseline] {

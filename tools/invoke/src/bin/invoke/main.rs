@@ -11,7 +11,8 @@ use invoke::{
     EnvFile, FunctionSpec, InvokeError, Outcome, OutputMode, Session, StartOptions, logical_id_for,
 };
 
-use args::{Args, Parsed, USAGE};
+use args::Args;
+use clap::Parser;
 
 /// Every invoke answered a response.
 const EXIT_OK: u8 = 0;
@@ -23,17 +24,9 @@ const EXIT_NO_RESULT: u8 = 2;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     init_logging();
-    let args = match args::parse(std::env::args().skip(1)) {
-        Ok(Parsed::Run(args)) => args,
-        Ok(Parsed::Help) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("invoke: {message}\n\n{USAGE}");
-            return ExitCode::from(EXIT_NO_RESULT);
-        }
-    };
+    // Bad arguments exit 2 (clap's usage error code, = EXIT_NO_RESULT) with the error on
+    // stderr; --help prints to stdout and exits 0.
+    let args = Args::parse();
     ExitCode::from(run(args).await)
 }
 

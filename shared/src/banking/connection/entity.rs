@@ -1,0 +1,62 @@
+//! The connection entity: one bank consent of one user, and where it stands.
+
+use crate::identity::UserId;
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionStatus {
+    Pending,
+    Active,
+    ReauthRequired,
+    Revoked,
+}
+
+impl ConnectionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionStatus::Pending => "pending",
+            ConnectionStatus::Active => "active",
+            ConnectionStatus::ReauthRequired => "reauth_required",
+            ConnectionStatus::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConnectionStatus> {
+        Some(match s {
+            "pending" => ConnectionStatus::Pending,
+            "active" => ConnectionStatus::Active,
+            "reauth_required" => ConnectionStatus::ReauthRequired,
+            "revoked" => ConnectionStatus::Revoked,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub user: UserId,
+    pub connection_id: String,
+    pub status: ConnectionStatus,
+    pub intent_id: String,
+    pub provider_id: Option<String>,
+    pub consent_id: Option<String>,
+    pub consent_expires_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub last_sync_at: Option<Timestamp>,
+    /// `ok`, `failed` or `reauth_required`.
+    pub last_sync_status: Option<String>,
+    /// When the cron should sync it next (active connections only).
+    pub next_sync_at: Option<Timestamp>,
+    /// Set when the user deleted it: the item stays as a tombstone so a repeated DELETE
+    /// answers 204, and expires through TTL.
+    pub deleted_at: Option<Timestamp>,
+}
+
+/// A connection the cron found due: enough to load it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueConnection {
+    pub user: UserId,
+    pub connection_id: String,
+    pub next_sync_at: Timestamp,
+}

@@ -1,0 +1,131 @@
+//! Connection items in the table: created once, saved only while not deleted, tombstoned on
+//! delete, and taken from the due index by one cron run at a time.
+
+use std::sync::Arc;
+
+use super::entity::{Connection, ConnectionStatus, DueConnection};
+use super::lifecycle::TOMBSTONE_KEPT;
+use super::mapping::{DUE_SHARDS, due_partition, due_sort_key, key, pk};
+use crate::identity::UserId;
+use crate::store::{Cond, ItemExt, Query, SortKey, StoreError, Table, Update, Value};
+use crate::time::Timestamp;
+
+#[derive(Clone)]
+pub struct ConnectionRepo {
+    table: Arc<dyn Table>,
+}
+
+impl ConnectionRepo {
+    pub fn new(table: Arc<dyn Table>) -> ConnectionRepo {
+        ConnectionRepo { table }
+    }
+
+    /// Creates a new connection; refuses to overwrite an existing id.
+    pub async fn create(&self, c: &Connection) -> Result<(), StoreError> {
+        self.table
+            .put(c.to_item(), Some(&Cond::not_exists("pk")))
+            .await
+    }
+
+    /// Replaces the item (status changes, sync results). Guarded on the item still existing
+    /// and not being deleted meanwhile.
+    pub async fn save(&self, c: &Connection) -> Result<(), StoreError> {
+        let cond = Cond::exists("pk").and(Cond::not_exists("deleted_at"));
+        self.table.put(c.to_item(), Some(&cond)).await
+    }
+
+    /// Deletes a connection whose linking failed, only while it is still pending (a late
+    /// callback must not remove a connection that became active meanwhile).
+    pub async fn delete_pending(&self, c: &Connection) -> Result<(), StoreError> {
+        let cond = Cond::eq(
+            "status",
+            Value::S(ConnectionStatus::Pending.as_str().into()),
+        );
+        match self
+            .table
+            .delete(&key(&c.user, &c.connection_id), Some(&cond))
+            .await
+        {
+            Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes a tombstone (status revoked, deleted_at, TTL) in place of the connection.
+    pub async fn tombstone(&self, c: &Connection, now: Timestamp) -> Result<(), StoreError> {
+        let mut item = c.tombstoned(now).to_item();
+        item.set_ttl(now + TOMBSTONE_KEPT);
+        self.table.put(item, None).await
+    }
+
+    pub async fn get(
+        &self,
+        user: &UserId,
+        connection_id: &str,
+    ) -> Result<Option<Connection>, StoreError> {
+        self.table
+            .get(&key(user, connection_id), true)
+            .await?
+            .map(|i| Connection::from_item(&i))
+            .transpose()
+    }
+
+    /// All of the user's connections, tombstones included.
+    pub async fn list(&self, user: &UserId) -> Result<Vec<Connection>, StoreError> {
+        self.table
+            .query(&Query::partition(pk(user)).sort(SortKey::BeginsWith("CONN#".into())))
+            .await?
+            .iter()
+            .map(Connection::from_item)
+            .collect()
+    }
+
+    /// Connections due at `now`, oldest first, across the index shards.
+    pub async fn due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<DueConnection>, StoreError> {
+        let mut due = Vec::new();
+        for s in 0..DUE_SHARDS {
+            let q = Query::partition(due_partition(s))
+                .on_index(crate::store::GSI1)
+                .sort(SortKey::LessOrEqual(due_sort_key(now)))
+                .limit(limit);
+            for item in self.table.query(&q).await? {
+                due.push(DueConnection::from_index_item(&item)?);
+            }
+        }
+        due.sort_by_key(|d| d.next_sync_at);
+        due.truncate(limit);
+        Ok(due)
+    }
+
+    /// Takes a due connection for one cron run: moves its next sync to `hold_until` if it is
+    /// still the one the index showed. Overlapping cron runs (or a slow index) cannot both
+    /// take it. `false` when someone else took it or it changed.
+    pub async fn take_due(
+        &self,
+        d: &DueConnection,
+        hold_until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let cond = Cond::eq("next_sync_at", Value::N(d.next_sync_at.millis()))
+            .and(Cond::eq("status", Value::S("active".into())));
+        let r = self
+            .table
+            .update(
+                &key(&d.user, &d.connection_id),
+                &[
+                    Update::set("next_sync_at", Value::N(hold_until.millis())),
+                    Update::set("gsi1sk", Value::S(due_sort_key(hold_until))),
+                ],
+                Some(&cond),
+            )
+            .await;
+        match r {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

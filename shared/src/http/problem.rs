@@ -1,0 +1,121 @@
+//! The one mapping of errors to HTTP: status, RFC 9457 problem type and title, `Retry-After`.
+
+use serde::Serialize;
+
+use super::error::HttpError;
+use crate::error::UseCaseError;
+
+/// RFC 9457 problem details body.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+}
+
+impl HttpError {
+    pub fn status(&self) -> u16 {
+        self.kind().0
+    }
+
+    /// `(status, slug, title)`.
+    fn kind(&self) -> (u16, &'static str, &'static str) {
+        match self {
+            HttpError::Unauthenticated => (401, "unauthenticated", "Unauthenticated"),
+            HttpError::BadRequest(_) => (400, "bad-request", "Bad request"),
+            HttpError::PayloadTooLarge { .. } => (413, "payload-too-large", "Payload too large"),
+            HttpError::UnsupportedMediaType => {
+                (415, "unsupported-media-type", "Unsupported media type")
+            }
+            HttpError::UseCase(e) => match e {
+                UseCaseError::Invalid(_) => (400, "bad-request", "Bad request"),
+                UseCaseError::NotFound(_) => (404, "not-found", "Not found"),
+                UseCaseError::Conflict(_) => (409, "conflict", "Conflict"),
+                UseCaseError::ReauthRequired { .. } => {
+                    (409, "reauth-required", "Bank consent must be renewed")
+                }
+                UseCaseError::Unavailable { .. } => (503, "unavailable", "Service unavailable"),
+                UseCaseError::Upstream(_) => (502, "upstream-error", "Bank connection error"),
+                UseCaseError::Internal(_) => (500, "internal", "Internal error"),
+            },
+        }
+    }
+
+    /// `Retry-After` seconds for answers that have one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            HttpError::UseCase(UseCaseError::Unavailable { retry_after }) => {
+                Some(retry_after.as_secs().max(1))
+            }
+            _ => None,
+        }
+    }
+
+    /// The client-facing body: never an internal detail.
+    pub fn problem(&self) -> Problem {
+        let (status, slug, title) = self.kind();
+        let detail = match self {
+            HttpError::UseCase(e) => e.public_detail(),
+            other => other.to_string(),
+        };
+        Problem {
+            type_uri: format!("/problems/{slug}"),
+            title,
+            status,
+            detail,
+        }
+    }
+
+    /// The detail for the logs only.
+    pub fn internal_detail(&self) -> Option<&str> {
+        match self {
+            HttpError::UseCase(e) => e.internal_detail(),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn internal_details_never_reach_the_body() {
+        let e: HttpError =
+            UseCaseError::Internal("table finance-prod: AccessDenied for arn:aws:iam::123".into())
+                .into();
+        let p = e.problem();
+        assert_eq!(p.status, 500);
+        assert!(!p.detail.contains("arn:aws"));
+        let e: HttpError =
+            UseCaseError::Upstream("token endpoint said: invalid client secret s3cr3t".into())
+                .into();
+        assert!(!e.problem().detail.contains("s3cr3t"));
+    }
+
+    #[test]
+    fn statuses_and_types() {
+        assert_eq!(HttpError::Unauthenticated.problem().status, 401);
+        assert_eq!(
+            HttpError::from(UseCaseError::NotFound("connection"))
+                .problem()
+                .detail,
+            "connection not found"
+        );
+        assert_eq!(
+            HttpError::PayloadTooLarge { limit: 65536 }
+                .problem()
+                .type_uri,
+            "/problems/payload-too-large"
+        );
+        let unavailable = HttpError::from(UseCaseError::Unavailable {
+            retry_after: Duration::from_millis(200),
+        });
+        assert_eq!(unavailable.status(), 503);
+        assert_eq!(unavailable.retry_after(), Some(1));
+    }
+}

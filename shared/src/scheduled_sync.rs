@@ -1,0 +1,116 @@
+//! The scheduled sync: every due active connection, at most `SYNC_CONCURRENCY` at a time,
+//! taking no new work once the invocation's time runs low; what is left stays due for the
+//! next run. One connection's failure never stops the others.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::AppState;
+use crate::sync::{Scope, SyncOutcome, sync_connection};
+use crate::time::Deadline;
+
+/// Stop taking connections when less than this is left: a sync needs a few Tarabut calls.
+pub const STOP_MARGIN: Duration = Duration::from_secs(10);
+/// A taken connection is hidden from other runs this long (a run that dies mid-sync makes it
+/// due again afterwards).
+const HOLD: Duration = Duration::from_secs(15 * 60);
+/// Most connections read from the index per run.
+const MAX_PER_RUN: usize = 5_000;
+
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CronSummary {
+    pub due: usize,
+    pub synced: usize,
+    pub failed: usize,
+    pub reauth_required: usize,
+    /// Taken by another run meanwhile, or left for the next run for lack of time.
+    pub skipped: usize,
+    pub elapsed_ms: u64,
+}
+
+enum Outcome {
+    Synced,
+    Failed,
+    Reauth,
+    Skipped,
+}
+
+pub async fn run(
+    state: Arc<AppState>,
+    deadline: Deadline,
+) -> Result<CronSummary, crate::error::UseCaseError> {
+    let started = Instant::now();
+    let due = state
+        .connections
+        .due(state.clock.now(), MAX_PER_RUN)
+        .await?;
+    let mut summary = CronSummary {
+        due: due.len(),
+        ..CronSummary::default()
+    };
+    let work_deadline = deadline.less(STOP_MARGIN);
+    let permits = Arc::new(Semaphore::new(state.config.sync_concurrency));
+    let mut tasks = JoinSet::new();
+    let mut queue = due.into_iter();
+    for d in queue.by_ref() {
+        let permit =
+            match tokio::time::timeout_at(work_deadline.instant(), permits.clone().acquire_owned())
+                .await
+            {
+                Ok(Ok(p)) => p,
+                _ => {
+                    summary.skipped += 1;
+                    break;
+                }
+            };
+        if work_deadline.is_past() {
+            summary.skipped += 1;
+            break;
+        }
+        let state = state.clone();
+        tasks.spawn(async move {
+            let _permit = permit;
+            if !matches!(state.connections.take_due(&d, state.clock.now() + HOLD).await, Ok(true)) {
+                return Outcome::Skipped;
+            }
+            let conn = match state.connections.get(&d.user, &d.connection_id).await {
+                Ok(Some(c)) if c.deleted_at.is_none() => c,
+                _ => return Outcome::Skipped,
+            };
+            // Each sync may use the time up to the real deadline, less a second to report.
+            match sync_connection(&state, conn, Scope::Transactions, deadline.less(Duration::from_secs(1))).await {
+                Ok(SyncOutcome::Synced(_)) => Outcome::Synced,
+                Ok(SyncOutcome::ReauthRequired { .. }) => Outcome::Reauth,
+                Err(e) => {
+                    tracing::warn!(connection = %d.connection_id, error = %e, "scheduled sync failed");
+                    Outcome::Failed
+                }
+            }
+        });
+    }
+    summary.skipped += queue.count();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(Outcome::Synced) => summary.synced += 1,
+            Ok(Outcome::Reauth) => summary.reauth_required += 1,
+            Ok(Outcome::Skipped) => summary.skipped += 1,
+            Ok(Outcome::Failed) | Err(_) => summary.failed += 1,
+        }
+    }
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(
+        due = summary.due,
+        synced = summary.synced,
+        failed = summary.failed,
+        reauth_required = summary.reauth_required,
+        skipped = summary.skipped,
+        elapsed_ms = summary.elapsed_ms,
+        "cron sync summary"
+    );
+    Ok(summary)
+}
