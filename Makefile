@@ -4,7 +4,7 @@ CARGO ?= cargo
 FN ?=
 PROFILE ?= release
 
-.PHONY: help dev test test-rust check-template lint build bench bench-token bench-insights invoke clean
+.PHONY: help dev test test-rust check-template lint build bench bench-token bench-insights sim invoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -30,9 +30,13 @@ build: ## release binaries of every function (host target; see README for arm64 
 
 bench: bench-token bench-insights ## the benchmarks (results recorded in BENCHMARKS.md)
 
-bench-token: ## token coordination across N processes vs. per-process refresh
+bench-token: ## token coordination across N processes vs. per-process refresh; then under faults
 	$(CARGO) build --release -p token-probe
 	scripts/with-dynalite.sh target/release/token-bench
+	target/release/token-faults
+
+sim: ## the token protocol's simulation over many seeds: make sim SEEDS=100000, or SEED=n to replay one
+	SIM_SEEDS=$(or $(SEEDS),100000) $(if $(SEED),SEED=$(SEED)) $(CARGO) test --release -p shared --test token_sim -- --nocapture
 
 bench-insights: ## time and peak memory of each insight at 10k, 100k and 1M transactions
 	$(CARGO) run --release -p insights-bench

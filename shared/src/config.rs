@@ -80,6 +80,19 @@ impl Config {
                 reason: "must be smaller than TOKEN_REFRESH_BUFFER_SECS".into(),
             });
         }
+        // docs/token-protocol.md, "Timing budget".
+        if token.min_validity <= token.lease {
+            return Err(ConfigError {
+                variable: "TOKEN_MIN_VALIDITY_SECS",
+                reason: "must be longer than TOKEN_LEASE_SECS: a token handed out must outlive a request made with it, and a request is shorter than the lease".into(),
+            });
+        }
+        if token.refresh_buffer < token.min_validity + token.lease {
+            return Err(ConfigError {
+                variable: "TOKEN_REFRESH_BUFFER_SECS",
+                reason: "must be at least TOKEN_MIN_VALIDITY_SECS + TOKEN_LEASE_SECS, so a dead refresher's lease lapses while the current token is still served".into(),
+            });
+        }
         let request_timeout = env.millis("TARABUT_TIMEOUT_MS", 5_000)?;
         if request_timeout >= token.lease {
             return Err(ConfigError {
@@ -263,5 +276,19 @@ mod tests {
         vars.insert("TOKEN_LEASE_SECS", "2".into());
         vars.insert("TARABUT_TIMEOUT_MS", "5000".into());
         assert_eq!(load(&vars).unwrap_err().variable, "TOKEN_LEASE_SECS");
+        // A lease as long as the minimum validity: refused, naming the minimum validity.
+        let mut vars = base();
+        vars.insert("TOKEN_LEASE_SECS", "30".into());
+        assert_eq!(load(&vars).unwrap_err().variable, "TOKEN_MIN_VALIDITY_SECS");
+        let mut vars = base();
+        vars.insert("TOKEN_LEASE_SECS", "31".into());
+        vars.insert("TOKEN_MIN_VALIDITY_SECS", "60".into());
+        vars.insert("TOKEN_REFRESH_BUFFER_SECS", "90".into());
+        assert_eq!(
+            load(&vars).unwrap_err().variable,
+            "TOKEN_REFRESH_BUFFER_SECS"
+        );
+        vars.insert("TOKEN_REFRESH_BUFFER_SECS", "91".into());
+        assert!(load(&vars).is_ok());
     }
 }

@@ -22,6 +22,7 @@ pub struct AppState {
     pub table: Arc<dyn Table>,
     /// Where every use case reads "now" (tests set it).
     pub clock: Arc<dyn Clock>,
+    pub tarabut: TarabutClient,
     pub tokens: TokenManager,
     pub connections: ConnectionRepo,
     pub intents: IntentRepo,
@@ -59,7 +60,13 @@ impl AppState {
         let tarabut = TarabutClient::new(&config.tarabut)?;
         let owner = std::env::var("AWS_LAMBDA_LOG_STREAM_NAME")
             .unwrap_or_else(|_| format!("pid-{}", std::process::id()));
-        let tokens = TokenManager::new(table.clone(), tarabut, &config.token, clock.clone(), owner);
+        let tokens = TokenManager::new(
+            table.clone(),
+            tarabut.clone(),
+            &config.token,
+            clock.clone(),
+            owner,
+        );
         Ok(AppState {
             connections: ConnectionRepo::new(table.clone()),
             intents: IntentRepo::new(table.clone()),
@@ -67,6 +74,7 @@ impl AppState {
             transactions: TransactionRepo::new(table.clone()),
             balances: BalanceRepo::new(table.clone()),
             tokens,
+            tarabut,
             table,
             clock,
             config,
@@ -74,6 +82,6 @@ impl AppState {
     }
 
     pub fn tarabut(&self) -> &TarabutClient {
-        self.tokens.tarabut()
+        &self.tarabut
     }
 }

@@ -11,7 +11,9 @@ use shared::store::Table;
 use shared::tarabut::TarabutClient;
 use shared::testkit::{DynamoEnv, SandboxControl, TestEnv};
 use shared::time::{Clock, Deadline, SystemClock};
-use shared::token::{AccessToken, Lease, TokenError, TokenManager, TokenRepo};
+use shared::token::{
+    AccessToken, ClaimGuard, Lease, NewToken, TokenError, TokenManager, TokenRepo,
+};
 
 /// Runs one task per future at once and returns their answers in order.
 async fn join_all<F>(futures: Vec<F>) -> Vec<F::Output>
@@ -70,12 +72,13 @@ async fn mints(control: &SandboxControl, user: &UserId) -> u64 {
 async fn sixty_four_environments_refresh_ahead_with_one_mint() {
     let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("window-user").unwrap();
-    // Tokens of 120 s land inside the 300 s refresh window as soon as they are minted.
+    // A token with 120 s left of an hour-long life: inside the 300 s refresh window.
     env.control.set_token_lifetime(120).await;
     let first = managers(&env, 1)[0]
         .access_token(&user, deadline(10))
         .await
         .unwrap();
+    env.backdate_token(&user, Duration::from_secs(3600)).await;
     assert_eq!(mints(&env.control, &user).await, 1);
     env.control.set_token_lifetime(3600).await;
 
@@ -128,6 +131,7 @@ async fn failing_token_endpoint_serves_the_old_token_and_backs_off() {
         .access_token(&user, deadline(10))
         .await
         .unwrap();
+    env.backdate_token(&user, Duration::from_secs(3600)).await;
     env.control
         .fault(json!({"endpoint": "token", "status": 503}))
         .await;
@@ -210,8 +214,9 @@ async fn a_stale_holders_commit_is_fenced_out() {
         id: "lease-A".into(),
         owner: "A".into(),
         expires_at: now + Duration::from_millis(200),
+        length: None,
     };
-    assert!(repo.claim(&user, &stale, None, now).await.unwrap());
+    assert!(repo.claim(&user, &stale, &guard(None), now).await.unwrap());
     tokio::time::sleep(Duration::from_millis(300)).await;
     // B (a real manager) takes over after the lease expired and commits version 1.
     let fresh = managers(&env, 1)[0]
@@ -225,9 +230,12 @@ async fn a_stale_holders_commit_is_fenced_out() {
             .commit(
                 &user,
                 "lease-A",
-                &Secret::new("A-token"),
-                SystemClock.now() + Duration::from_secs(3600),
-                SystemClock.now()
+                &NewToken {
+                    secret: &Secret::new("A-token"),
+                    issued_at: SystemClock.now(),
+                    expires_at: SystemClock.now() + Duration::from_secs(3600),
+                    version: 2,
+                }
             )
             .await
             .unwrap()
@@ -235,7 +243,11 @@ async fn a_stale_holders_commit_is_fenced_out() {
     // A's late release cannot clear anything either.
     assert!(
         !repo
-            .release(&user, "lease-A", SystemClock.now() + Duration::from_secs(5))
+            .release(
+                &user,
+                "lease-A",
+                Some(SystemClock.now() + Duration::from_secs(5))
+            )
             .await
             .unwrap()
     );
@@ -248,10 +260,11 @@ async fn a_stale_holders_commit_is_fenced_out() {
         id: "lease-C".into(),
         owner: "C".into(),
         expires_at: SystemClock.now() + Duration::from_secs(10),
+        length: None,
     };
     assert!(
         !repo
-            .claim(&user, &late, None, SystemClock.now())
+            .claim(&user, &late, &guard(None), SystemClock.now())
             .await
             .unwrap()
     );
@@ -285,8 +298,8 @@ async fn sixteen_callers_hit_by_401_cause_one_remint() {
         all.iter()
             .map(|m| {
                 let (m, user) = (m.clone(), user.clone());
+                let tarabut = env.state.tarabut.clone();
                 async move {
-                    let tarabut = m.tarabut().clone();
                     m.call(&user, deadline(20), |token| {
                         let tarabut = tarabut.clone();
                         async move { tarabut.accounts(&token, deadline(10)).await }
@@ -318,7 +331,7 @@ async fn a_second_401_is_returned_not_looped() {
     env.control
         .fault(json!({"endpoint": "accounts", "status": 401}))
         .await;
-    let tarabut = m.tarabut().clone();
+    let tarabut = TarabutClient::new(&env.state.config.tarabut).unwrap();
     let r = m
         .call(&user, deadline(10), |token| {
             let tarabut = tarabut.clone();
@@ -373,9 +386,10 @@ async fn a_dead_holders_lease_is_taken_over_after_it_expires() {
         id: "dead".into(),
         owner: "killed".into(),
         expires_at: SystemClock.now() + Duration::from_millis(1_500),
+        length: None,
     };
     assert!(
-        repo.claim(&user, &dead, Some(1), SystemClock.now())
+        repo.claim(&user, &dead, &guard(Some(1)), SystemClock.now())
             .await
             .unwrap()
     );
@@ -401,9 +415,10 @@ async fn waiting_past_the_deadline_is_unavailable() {
         id: "busy".into(),
         owner: "other".into(),
         expires_at: SystemClock.now() + Duration::from_secs(30),
+        length: None,
     };
     assert!(
-        repo.claim(&user, &held, Some(1), SystemClock.now())
+        repo.claim(&user, &held, &guard(Some(1)), SystemClock.now())
             .await
             .unwrap()
     );
@@ -426,4 +441,108 @@ async fn same_process_callers_are_single_flighted() {
     // One read, one claim, one commit in all: the other 31 callers waited for the flight and
     // then found the token in the cache.
     assert_eq!(env.table.requests().get() - setup, 3);
+}
+
+/// A claim's expectations: no lease to replace, `seen` as the version.
+fn guard(seen: Option<i64>) -> ClaimGuard {
+    ClaimGuard {
+        stale_lease: None,
+        seen_version: seen,
+    }
+}
+
+#[tokio::test]
+async fn every_token_read_is_a_consistent_read() {
+    let env = TestEnv::on_dynamodb().await;
+    let user = UserId::parse("consistent-reader").unwrap();
+    env.store_expired_token(&user, Duration::from_secs(1)).await;
+    let (before, _) = env.table.requests().token_reads();
+    // Cold reads, a wait on a refresh under way, a refresh, and a 401's invalidation.
+    let all = managers(&env, 8);
+    for r in all_ask(&all, &user, 10).await {
+        r.expect("token");
+    }
+    let t = all[0].access_token(&user, deadline(10)).await.unwrap();
+    all[0].invalidate(&user, &t, deadline(10)).await.unwrap();
+    all[1].access_token(&user, deadline(10)).await.unwrap();
+    let (reads, inconsistent) = env.table.requests().token_reads();
+    assert!(reads - before >= 9, "{} token reads", reads - before);
+    assert_eq!(inconsistent, 0, "every token read asks for ConsistentRead");
+}
+
+/// The fault wrapper over the real local DynamoDB: latency, throttling, 5xx, lost answers and
+/// ambiguous writes on top of dynalite's real conditional writes, 16 managers past expiry.
+#[tokio::test]
+async fn under_table_faults_on_dynamodb_sixteen_callers_share_one_mint() {
+    use shared::testkit::faults::{Faults, FaultyTable};
+    let env = TestEnv::on_dynamodb().await;
+    let user = UserId::parse("faulty-dynamodb").unwrap();
+    env.store_expired_token(&user, Duration::from_secs(1)).await;
+    let faults = Faults {
+        latency: (Duration::from_millis(5), Duration::from_millis(40)),
+        throttle: 0.05,
+        server_error: 0.05,
+        ambiguous_write: 0.2,
+        ambiguous_retried: 0.5,
+        lost_read: 0.05,
+    };
+    let all: Vec<Arc<TokenManager>> = (0..16u64)
+        .map(|i| {
+            let table = FaultyTable::new(env.table.clone(), faults.clone(), i);
+            Arc::new(TokenManager::with_seed(
+                Arc::new(table) as Arc<dyn Table>,
+                TarabutClient::new(&env.state.config.tarabut).unwrap(),
+                &env.state.config.token,
+                env.state.clock.clone(),
+                format!("faulty-{i}"),
+                i,
+            ))
+        })
+        .collect();
+    let results = all_ask(&all, &user, 20).await;
+    let served: Vec<AccessToken> = results.into_iter().filter_map(Result::ok).collect();
+    // A caller may lose to three failed reads in a row; nearly all are served.
+    assert!(served.len() >= 12, "{} of 16 served", served.len());
+    assert_eq!(mints(&env.control, &user).await, 1, "one mint for everyone");
+    assert!(served.iter().all(|t| t.version == 2));
+    let stored = TokenRepo::new(env.table.clone())
+        .load(&user)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, Some(2));
+    assert_eq!(stored.access_token.as_ref(), Some(&served[0].secret));
+}
+
+/// A 401 for an old version, arriving after someone re-minted, leaves the new token alone
+/// (the invalidation is conditional on the version it refused).
+#[tokio::test]
+async fn a_stale_invalidation_after_a_remint_changes_nothing() {
+    let env = TestEnv::on_dynamodb().await;
+    let user = UserId::parse("stale-401").unwrap();
+    let all = managers(&env, 2);
+    let v1 = all[0].access_token(&user, deadline(10)).await.unwrap();
+    assert!(all[0].invalidate(&user, &v1, deadline(10)).await.unwrap());
+    let v2 = all[0].access_token(&user, deadline(10)).await.unwrap();
+    assert_eq!(v2.version, v1.version + 1);
+    // Past the re-invalidation interval, so only the version condition can refuse it.
+    let repo = TokenRepo::new(env.table.clone());
+    let later = SystemClock.now() + Duration::from_secs(3600);
+    assert!(
+        !repo
+            .invalidate(&user, v1.version, later, Duration::from_secs(10))
+            .await
+            .unwrap()
+    );
+    let stored = repo.load(&user).await.unwrap().unwrap();
+    assert_eq!(stored.version, Some(v2.version));
+    assert_eq!(stored.expires_at, v2.expires_at, "v2 still valid");
+    assert_eq!(
+        all[1]
+            .access_token(&user, deadline(10))
+            .await
+            .unwrap()
+            .secret,
+        v2.secret
+    );
 }

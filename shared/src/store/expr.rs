@@ -35,6 +35,10 @@ impl Cond {
         Cond::Lt(name.to_string(), value)
     }
 
+    pub fn le(name: &str, value: Value) -> Cond {
+        Cond::Le(name.to_string(), value)
+    }
+
     pub fn gt(name: &str, value: Value) -> Cond {
         Cond::Gt(name.to_string(), value)
     }

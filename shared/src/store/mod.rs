@@ -145,3 +145,31 @@ pub(crate) fn check_distinct_keys(writes: &[Write]) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// A shared table is a table (the simulation wraps one table per simulated process).
+#[async_trait]
+impl<T: Table + ?Sized> Table for std::sync::Arc<T> {
+    async fn get(&self, key: &Key, consistent: bool) -> Result<Option<Item>, StoreError> {
+        (**self).get(key, consistent).await
+    }
+    async fn put(&self, item: Item, cond: Option<&Cond>) -> Result<(), StoreError> {
+        (**self).put(item, cond).await
+    }
+    async fn update(
+        &self,
+        key: &Key,
+        updates: &[Update],
+        cond: Option<&Cond>,
+    ) -> Result<(), StoreError> {
+        (**self).update(key, updates, cond).await
+    }
+    async fn delete(&self, key: &Key, cond: Option<&Cond>) -> Result<(), StoreError> {
+        (**self).delete(key, cond).await
+    }
+    async fn query(&self, query: &Query) -> Result<Vec<Item>, StoreError> {
+        (**self).query(query).await
+    }
+    async fn batch_write(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        (**self).batch_write(writes).await
+    }
+}

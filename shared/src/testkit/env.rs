@@ -200,18 +200,51 @@ impl<T: TestTable> TestEnv<T> {
             id: "seed".into(),
             owner: "test".into(),
             expires_at: now + Duration::from_secs(10),
+            length: None,
+        };
+        let first = crate::token::ClaimGuard {
+            stale_lease: None,
+            seen_version: None,
         };
         assert!(
-            repo.claim(user, &lease, None, now)
+            repo.claim(user, &lease, &first, now)
                 .await
                 .expect("seed claim")
         );
         let expired = crate::secret::Secret::new("expired");
+        let token = crate::token::NewToken {
+            secret: &expired,
+            // An hour-long token that ran out `ago` ago.
+            issued_at: now - ago - Duration::from_secs(3600),
+            expires_at: now - ago,
+            version: 1,
+        };
         let committed = repo
-            .commit(user, "seed", &expired, now - ago, now)
+            .commit(user, "seed", &token)
             .await
             .expect("seed commit");
         assert!(committed);
+    }
+
+    /// Makes the stored token look minted `age` ago (the refresh window scales with a token's
+    /// lifetime: a freshly minted short token is outside it, the same token "minted an hour
+    /// ago" with two minutes left is inside it).
+    pub async fn backdate_token(&self, user: &UserId, age: Duration) {
+        let key = crate::store::Key::new(format!("USER#{}", user.as_str()), "TOKEN#tarabut");
+        let then = self.state.clock.now() - age;
+        self.table
+            .update(
+                &key,
+                &[crate::store::Update::set(
+                    "refreshed_at",
+                    crate::store::Value::N(then.millis()),
+                )],
+                Some(&crate::store::Cond::exists("version")),
+            )
+            .await
+            .expect("backdating the token");
+        // The process's own cache still has the token as it was minted.
+        self.state.tokens.forget_cached(user);
     }
 
     /// Links both demo banks for `user`: BLUE (Bahrain, BHD current + savings) and RED (Saudi

@@ -6,8 +6,10 @@
 mod answers;
 mod env;
 mod events;
+pub mod faults;
 mod handler;
 mod sandbox;
+pub mod sim;
 mod users;
 
 pub use answers::{

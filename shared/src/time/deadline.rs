@@ -17,6 +17,10 @@ impl Deadline {
         Deadline(Instant::now() + budget)
     }
 
+    pub fn at(instant: Instant) -> Deadline {
+        Deadline(instant)
+    }
+
     /// From Lambda's `Context::deadline` (epoch milliseconds). Zero or an epoch in the past
     /// by more than a day means "not set" (a default `Context` in tests), which gets the
     /// default budget instead of an already-expired deadline.

@@ -13,9 +13,18 @@ use crate::time::Timestamp;
 /// Bound on cached users (the cron serves many users in one process).
 const MAX_CACHED_USERS: usize = 10_000;
 
+/// A user's entry: the newest token seen, and the lowest version still worth caching (one above
+/// the last version Tarabut refused), so a task still holding a refused token cannot put it
+/// back.
+#[derive(Default)]
+struct Cached {
+    token: Option<AccessToken>,
+    floor: i64,
+}
+
 #[derive(Default)]
 pub(super) struct TokenCache {
-    tokens: Mutex<HashMap<UserId, AccessToken>>,
+    tokens: Mutex<HashMap<UserId, Cached>>,
     flights: Arc<Mutex<HashMap<UserId, Arc<AsyncMutex<()>>>>>,
 }
 
@@ -48,31 +57,45 @@ impl Drop for Flight {
 
 impl TokenCache {
     pub(super) fn get(&self, user: &UserId) -> Option<AccessToken> {
-        self.lock_tokens().get(user).cloned()
+        self.lock_tokens().get(user).and_then(|c| c.token.clone())
     }
 
-    /// Keeps the newest version seen.
+    /// Keeps the newest version seen, never one below the floor.
     pub(super) fn put(&self, user: &UserId, token: &AccessToken, now: Timestamp) {
         let mut tokens = self.lock_tokens();
         if let Some(existing) = tokens.get(user)
-            && existing.version > token.version
+            && (token.version < existing.floor
+                || existing
+                    .token
+                    .as_ref()
+                    .is_some_and(|t| t.version > token.version))
         {
             return;
         }
         if tokens.len() >= MAX_CACHED_USERS && !tokens.contains_key(user) {
-            tokens.retain(|_, t| t.expires_at > now);
+            tokens.retain(|_, c| c.token.as_ref().is_some_and(|t| t.expires_at > now));
             if tokens.len() >= MAX_CACHED_USERS {
                 tokens.clear();
             }
         }
-        tokens.insert(user.clone(), token.clone());
+        let entry = tokens.entry(user.clone()).or_default();
+        entry.token = Some(token.clone());
     }
 
-    /// Drops the cached token if it is the given version (after a 401).
+    /// Tarabut refused `version` (a 401): drop it, and never cache it (or an older one) again.
     pub(super) fn forget(&self, user: &UserId, version: i64) {
         let mut tokens = self.lock_tokens();
-        if tokens.get(user).is_some_and(|t| t.version == version) {
-            tokens.remove(user);
+        let entry = tokens.entry(user.clone()).or_default();
+        entry.floor = entry.floor.max(version + 1);
+        if entry.token.as_ref().is_some_and(|t| t.version <= version) {
+            entry.token = None;
+        }
+    }
+
+    /// Drops the cached token (its floor stays).
+    pub(super) fn clear(&self, user: &UserId) {
+        if let Some(entry) = self.lock_tokens().get_mut(user) {
+            entry.token = None;
         }
     }
 
@@ -89,7 +112,7 @@ impl TokenCache {
         }
     }
 
-    fn lock_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, AccessToken>> {
+    fn lock_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Cached>> {
         self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

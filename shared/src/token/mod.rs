@@ -3,6 +3,7 @@
 //! (DynamoDB conditional writes), not an in-process mutex.
 
 mod cache;
+mod endpoint;
 mod manager;
 pub mod policy;
 mod record;
@@ -10,10 +11,11 @@ mod repo;
 
 use std::time::Duration;
 
+pub use endpoint::TokenEndpoint;
 pub use manager::{CallError, TokenManager};
-pub use policy::{AccessToken, Decision};
+pub use policy::{AccessToken, ClaimGuard, Decision};
 pub use record::{Lease, TokenRecord};
-pub use repo::TokenRepo;
+pub use repo::{NewToken, TokenRepo};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {

@@ -1,5 +1,7 @@
 //! The token item: `pk = USER#<user>`, `sk = TOKEN#tarabut`.
 
+use std::time::Duration;
+
 use crate::identity::UserId;
 use crate::secret::Secret;
 use crate::store::{Item, ItemExt, Key, StoreError};
@@ -11,12 +13,17 @@ pub fn key(user: &UserId) -> Key {
     Key::new(format!("USER#{}", user.as_str()), SK)
 }
 
-/// A refresh lease: who is minting, until when it is theirs.
+/// A refresh lease: who is minting, and for how long it is theirs. Other processes judge its
+/// age by watching it on their own monotonic clocks for `length` (docs/token-protocol.md,
+/// step 5); `expires_at` is the holder's own estimate, for operators reading the item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
     pub id: String,
     pub owner: String,
     pub expires_at: Timestamp,
+    /// The declared length (`lease_ms`); absent on items written before it existed, which
+    /// watchers then judge by their own configured lease.
+    pub length: Option<Duration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -26,6 +33,7 @@ pub struct TokenRecord {
     pub expires_at: Timestamp,
     /// +1 per committed token; absent until the first commit.
     pub version: Option<i64>,
+    /// When the stored token was minted (the mint request's start, on the minter's clock).
     pub refreshed_at: Option<Timestamp>,
     pub lease: Option<Lease>,
     /// After a failed mint nobody claims again before this.
@@ -40,6 +48,9 @@ impl TokenRecord {
                 id: id.to_string(),
                 owner: item.opt_s("lease_owner")?.unwrap_or_default().to_string(),
                 expires_at: item.opt_time("lease_expires_at")?.unwrap_or_default(),
+                length: item
+                    .opt_n("lease_ms")?
+                    .map(|ms| Duration::from_millis(ms.max(0) as u64)),
             }),
             None => None,
         };

@@ -1,9 +1,12 @@
-//! The token item's conditional writes (docs/token-protocol.md steps 6–9). Each returns `false` when its
-//! condition did not hold (detected through the typed conditional-check failure); callers
-//! then re-read, never trusting a value returned with the failure.
+//! The token item's reads and conditional writes (docs/token-protocol.md steps 2 and 6–9).
+//! Each write returns `false` when its condition did not hold (detected through the typed
+//! conditional-check failure); callers then re-read, never trusting a value returned with the
+//! failure.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use super::policy::ClaimGuard;
 use super::record::{Lease, TokenRecord, key};
 use crate::identity::UserId;
 use crate::secret::Secret;
@@ -15,12 +18,27 @@ pub struct TokenRepo {
     table: Arc<dyn Table>,
 }
 
-fn lost(r: Result<(), StoreError>) -> Result<bool, StoreError> {
+fn applied(r: Result<(), StoreError>) -> Result<bool, StoreError> {
     match r {
         Ok(()) => Ok(true),
         Err(StoreError::ConditionFailed) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+fn millis(d: Duration) -> i64 {
+    d.as_millis().min(i64::MAX as u128) as i64
+}
+
+/// What a commit stores: the new token, when it was minted and expires, and its version.
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    pub secret: &'a Secret,
+    pub issued_at: Timestamp,
+    pub expires_at: Timestamp,
+    /// The version this token becomes: the claimed version + 1 (written, not incremented, so
+    /// what the committer hands out is what the item says).
+    pub version: i64,
 }
 
 impl TokenRepo {
@@ -38,24 +56,17 @@ impl TokenRepo {
             .transpose()
     }
 
-    /// Step 6: take the lease if nobody holds a live one, the version is still the one seen,
-    /// and no backoff is running.
+    /// Step 6: take the lease on the terms of `guard` (see [`ClaimGuard::condition`]). The
+    /// lease's length is stored with it, so watchers judge it by the holder's terms.
     pub async fn claim(
         &self,
         user: &UserId,
         lease: &Lease,
-        seen_version: Option<i64>,
+        guard: &ClaimGuard,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let now = Value::N(now.millis());
-        let free = Cond::not_exists("lease_id").or(Cond::lt("lease_expires_at", now.clone()));
-        let unchanged = match seen_version {
-            Some(v) => Cond::not_exists("version").or(Cond::eq("version", Value::N(v))),
-            None => Cond::not_exists("version"),
-        };
-        let not_backing_off = Cond::not_exists("backoff_until").or(Cond::lt("backoff_until", now));
-        let cond = free.and(unchanged).and(not_backing_off);
-        lost(
+        let length = lease.length.unwrap_or_else(|| lease.expires_at.since(now));
+        applied(
             self.table
                 .update(
                     &key(user),
@@ -63,35 +74,35 @@ impl TokenRepo {
                         Update::set("lease_id", Value::S(lease.id.clone())),
                         Update::set("lease_owner", Value::S(lease.owner.clone())),
                         Update::set("lease_expires_at", Value::N(lease.expires_at.millis())),
+                        Update::set("lease_ms", Value::N(millis(length))),
                     ],
-                    Some(&cond),
+                    Some(&guard.condition(now)),
                 )
                 .await,
         )
     }
 
-    /// Step 7: store the new token, bump the version, drop the lease — only while the lease is
+    /// Step 7: store the new token and its version, drop the lease — only while the lease is
     /// still ours (fencing: a holder whose lease was taken over cannot overwrite a newer token).
     pub async fn commit(
         &self,
         user: &UserId,
         lease_id: &str,
-        token: &Secret,
-        expires_at: Timestamp,
-        now: Timestamp,
+        token: &NewToken<'_>,
     ) -> Result<bool, StoreError> {
-        lost(
+        applied(
             self.table
                 .update(
                     &key(user),
                     &[
-                        Update::set("access_token", Value::S(token.expose().to_string())),
-                        Update::set("expires_at", Value::N(expires_at.millis())),
-                        Update::set("refreshed_at", Value::N(now.millis())),
-                        Update::increment("version", 1),
+                        Update::set("access_token", Value::S(token.secret.expose().to_string())),
+                        Update::set("expires_at", Value::N(token.expires_at.millis())),
+                        Update::set("refreshed_at", Value::N(token.issued_at.millis())),
+                        Update::set("version", Value::N(token.version)),
                         Update::remove("lease_id"),
                         Update::remove("lease_owner"),
                         Update::remove("lease_expires_at"),
+                        Update::remove("lease_ms"),
                         Update::remove("backoff_until"),
                         Update::remove("mint_failures"),
                     ],
@@ -101,25 +112,30 @@ impl TokenRepo {
         )
     }
 
-    /// Step 8: give the lease back after a failed mint, recording when the next attempt may
-    /// be made.
+    /// Step 8: give the lease back. After the endpoint failed, `backoff_until` says when the
+    /// next attempt may be made (and the failure is counted); after the caller ran out of time
+    /// or was cancelled, the lease is just dropped: that says nothing about Tarabut.
     pub async fn release(
         &self,
         user: &UserId,
         lease_id: &str,
-        backoff_until: Timestamp,
+        backoff_until: Option<Timestamp>,
     ) -> Result<bool, StoreError> {
-        lost(
+        let mut updates = vec![
+            Update::remove("lease_id"),
+            Update::remove("lease_owner"),
+            Update::remove("lease_expires_at"),
+            Update::remove("lease_ms"),
+        ];
+        if let Some(until) = backoff_until {
+            updates.push(Update::set("backoff_until", Value::N(until.millis())));
+            updates.push(Update::increment("mint_failures", 1));
+        }
+        applied(
             self.table
                 .update(
                     &key(user),
-                    &[
-                        Update::remove("lease_id"),
-                        Update::remove("lease_owner"),
-                        Update::remove("lease_expires_at"),
-                        Update::set("backoff_until", Value::N(backoff_until.millis())),
-                        Update::increment("mint_failures", 1),
-                    ],
+                    &updates,
                     Some(&Cond::eq("lease_id", Value::S(lease_id.to_string()))),
                 )
                 .await,
@@ -127,14 +143,31 @@ impl TokenRepo {
     }
 
     /// Step 9: Tarabut refused this token (401): mark that version expired, once. A newer
-    /// version (someone already re-minted) is left alone.
-    pub async fn invalidate(&self, user: &UserId, version: i64) -> Result<bool, StoreError> {
-        let cond = Cond::eq("version", Value::N(version)).and(Cond::gt("expires_at", Value::N(0)));
-        lost(
+    /// version (someone already re-minted) is left alone, and so is any token while the last
+    /// invalidation is younger than `interval`: a storm of 401s re-mints at most once per
+    /// interval per user, instead of once per call.
+    pub async fn invalidate(
+        &self,
+        user: &UserId,
+        version: i64,
+        now: Timestamp,
+        interval: Duration,
+    ) -> Result<bool, StoreError> {
+        let not_recently = Cond::not_exists("invalidated_at").or(Cond::le(
+            "invalidated_at",
+            Value::N((now - interval).millis()),
+        ));
+        let cond = Cond::eq("version", Value::N(version))
+            .and(Cond::gt("expires_at", Value::N(0)))
+            .and(not_recently);
+        applied(
             self.table
                 .update(
                     &key(user),
-                    &[Update::set("expires_at", Value::N(0))],
+                    &[
+                        Update::set("expires_at", Value::N(0)),
+                        Update::set("invalidated_at", Value::N(now.millis())),
+                    ],
                     Some(&cond),
                 )
                 .await,

@@ -10,7 +10,7 @@ use shared::identity::UserId;
 use shared::secret::Secret;
 use shared::testkit::{TestEnv, test_env_vars};
 use shared::time::{Clock, Deadline, SystemClock};
-use shared::token::TokenRepo;
+use shared::token::{NewToken, TokenRepo};
 use token_probe::Fleet;
 
 fn probe() -> PathBuf {
@@ -22,7 +22,7 @@ async fn thirty_two_processes_in_the_refresh_window_mint_once() {
     let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("mp-window").unwrap();
     let customer = user.customer_user_id();
-    // A token of 120 s is inside the 300 s refresh window from the start.
+    // A token with 120 s left of an hour-long life is inside the 300 s refresh window.
     env.control.set_token_lifetime(120).await;
     let seeded = env
         .state
@@ -30,6 +30,7 @@ async fn thirty_two_processes_in_the_refresh_window_mint_once() {
         .access_token(&user, Deadline::after(Duration::from_secs(10)))
         .await
         .unwrap();
+    env.backdate_token(&user, Duration::from_secs(3600)).await;
     env.control.set_token_lifetime(3600).await;
     assert_eq!(env.control.mints(customer.as_str()).await, 1);
 
@@ -127,9 +128,12 @@ async fn a_killed_lease_holder_is_taken_over_after_its_lease() {
             .commit(
                 &user,
                 &lease.id,
-                &Secret::new("late"),
-                SystemClock.now() + Duration::from_secs(3600),
-                SystemClock.now()
+                &NewToken {
+                    secret: &Secret::new("late"),
+                    issued_at: SystemClock.now(),
+                    expires_at: SystemClock.now() + Duration::from_secs(3600),
+                    version: 2,
+                }
             )
             .await
             .unwrap()

@@ -63,6 +63,7 @@ async fn seed(env: &DynamoEnv, user: &UserId, scenario: Scenario) {
                 .access_token(user, Deadline::after(Duration::from_secs(10)))
                 .await
                 .expect("seed token");
+            env.backdate_token(user, Duration::from_secs(3600)).await;
             env.control.set_token_lifetime(3600).await;
         }
         Scenario::Expired => env.store_expired_token(user, Duration::from_secs(1)).await,
