@@ -277,3 +277,54 @@ async fn connect_only(env: &TestEnv) -> ConnectResponse {
     .await
     .unwrap()
 }
+
+// ---- concurrency ----
+
+/// Eight copies of one callback at the same moment, on the local DynamoDB (real network
+/// latency interleaves them): the intent is consumed once, by a conditional write, so exactly
+/// one activates the connection and Tarabut is asked about it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callbacks_for_one_intent_activate_it_once() {
+    let env = TestEnv::on_dynamodb().await;
+    let created = linking::connect(
+        &env.state,
+        &user(ALICE),
+        ConnectRequest {
+            provider_id: Some("BLUE".into()),
+            ..ConnectRequest::default()
+        },
+        deadline(),
+    )
+    .await
+    .unwrap();
+    let pairs = env
+        .control
+        .answer_connect(&created.connect_url, true, None)
+        .await;
+    env.control.reset_counters().await;
+    let event = callback_event(&pairs);
+    let answers = (0..8).map(|_| {
+        let (state, request) = (env.state.clone(), event.request());
+        tokio::spawn(async move { tarabut_callback::handle(&state, request).await })
+    });
+    let mut statuses = Vec::new();
+    for a in answers.collect::<Vec<_>>() {
+        let answer = Answer::read(a.await.unwrap().unwrap());
+        let query = redirect_query(&answer);
+        statuses.push(
+            query
+                .get("error")
+                .cloned()
+                .unwrap_or(query["status"].clone()),
+        );
+    }
+    statuses.sort();
+    let mut expected = vec!["already_used".to_string(); 7];
+    expected.push("connected".into());
+    assert_eq!(statuses, expected);
+    assert_eq!(
+        env.control.calls("get_intent").await,
+        1,
+        "Tarabut asked once"
+    );
+}

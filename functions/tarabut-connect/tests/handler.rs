@@ -95,6 +95,19 @@ async fn arabic_and_red_are_accepted() {
     let event = Event::load(EVENT).body(r#"{"language": "AR", "providerId": "RED"}"#);
     let answer = call(&env, &event).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
+    // What reached Tarabut: the connect page is in Arabic, right to left.
+    let page = env
+        .control
+        .connect_page(answer.json()["connectUrl"].as_str().unwrap())
+        .await;
+    assert!(page.contains(r#"lang="ar" dir="rtl""#), "{page}");
+    // And without a language, English.
+    let answer = call(&env, &Event::load(EVENT)).await;
+    let page = env
+        .control
+        .connect_page(answer.json()["connectUrl"].as_str().unwrap())
+        .await;
+    assert!(page.contains(r#"lang="en" dir="ltr""#), "{page}");
 }
 
 #[tokio::test]

@@ -162,4 +162,28 @@ mod tests {
             assert!(matches!(e, HttpError::BadRequest(_)), "{bad:?}");
         }
     }
+
+    /// A body of exactly the limit is read; one byte more is a 413. (JSON allows trailing
+    /// whitespace, so the padded body is still the same object.)
+    #[test]
+    fn the_body_limit_is_inclusive() {
+        let body = |len: usize| {
+            let mut text = String::from("{\"from\":\"2026-01-01\"}");
+            text.push_str(&" ".repeat(len - text.len()));
+            let mut req = Request::new(lambda_http::Body::Text(text));
+            req.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+            req
+        };
+        let at_limit: Params = json_body(&body(MAX_BODY_BYTES)).expect("exactly the limit");
+        assert_eq!(at_limit.from, "2026-01-01");
+        assert!(matches!(
+            json_body::<Params>(&body(MAX_BODY_BYTES + 1)),
+            Err(HttpError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES
+            })
+        ));
+    }
 }

@@ -174,4 +174,17 @@ impl SandboxControl {
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect()
     }
+
+    /// The connect page a browser would see for `connect_url` (its language and bank show what
+    /// the intent asked Tarabut for).
+    pub async fn connect_page(&self, connect_url: &str) -> String {
+        let r = self
+            .http
+            .get(connect_url)
+            .send()
+            .await
+            .expect("connect page");
+        assert_eq!(r.status(), 200, "connect page answered {}", r.status());
+        r.text().await.expect("connect page text")
+    }
 }
