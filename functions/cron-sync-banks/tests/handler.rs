@@ -240,3 +240,73 @@ async fn any_event_payload_is_accepted() {
         assert_eq!(counts(&summary), [0, 0, 0, 0, 0]);
     }
 }
+
+// ---- overlapping runs ----
+
+/// Two scheduled runs at the same moment, on the local DynamoDB, both reading the due index
+/// before either takes the connection: the take is conditional on the `next_sync_at` the
+/// index showed, so one run syncs it and the other skips it. Five rounds, so the runs overlap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_overlapping_runs_sync_a_due_connection_once() {
+    let env = TestEnv::on_dynamodb().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    for round in 0..5 {
+        let mut conn = env
+            .state
+            .connections
+            .get(&user(ALICE), &id)
+            .await
+            .unwrap()
+            .unwrap();
+        conn.next_sync_at = Some(now() - Duration::from_secs(60));
+        env.state.connections.save(&conn).await.unwrap();
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                let state = env.state.clone();
+                let event = Event::load("cron-sync-banks").0;
+                tokio::spawn(async move {
+                    cron_sync_banks::handle(state, LambdaEvent::new(event, Context::default()))
+                        .await
+                        .expect("a summary")
+                })
+            })
+            .collect();
+        let mut synced = 0;
+        for r in runs {
+            synced += r.await.unwrap().synced;
+        }
+        assert_eq!(
+            synced, 1,
+            "round {round}: the connection was synced {synced} times"
+        );
+    }
+}
+
+/// A DELETE while a slow scheduled sync of the same connection is under way: the sync's final
+/// save is conditional on the item not being deleted, so the tombstone stays a tombstone.
+#[tokio::test]
+async fn a_delete_during_a_sync_is_not_undone_by_the_sync() {
+    let env = TestEnv::start().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    make_due(&env, ALICE, &id).await;
+    env.control
+        .fault(json!({"endpoint": "transactions", "latencyMs": 800}))
+        .await;
+    let cron = {
+        let state = env.state.clone();
+        let event = Event::load("cron-sync-banks").0;
+        tokio::spawn(async move {
+            cron_sync_banks::handle(state, LambdaEvent::new(event, Context::default())).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    connections::delete(&env.state, &user(ALICE), &id, deadline())
+        .await
+        .expect("deleted");
+    cron.await.unwrap().expect("a summary");
+    let dump = env.dump().await;
+    let conn = connection_item(&dump, ALICE, &id);
+    assert_eq!(conn.s("status").unwrap(), "revoked", "still a tombstone");
+    assert!(conn.n("deleted_at").is_ok());
+    assert!(conn.get("gsi1pk").is_none(), "off the schedule");
+}

@@ -67,25 +67,127 @@ async fn syncs_the_connection_and_stores_transactions_and_balances() {
         new,
         "every new transaction is one item"
     );
+    // What the bank holds, read from the sandbox through the client: the stored values must be
+    // exactly these (debits negative, in the currency's minor units).
+    let bank = BankView::read(&env).await;
     for t in &stored {
         assert_eq!(t.s("connection_id").unwrap(), id);
-        assert!(t.n("amount_minor").is_ok());
         assert_eq!(t.s("currency").unwrap(), "BHD");
+        let account = t.s("account_id").unwrap();
+        let tx_id = t.s("transaction_id").unwrap();
+        assert_eq!(
+            t.n("amount_minor").unwrap(),
+            bank.amount_minor(account, tx_id),
+            "{tx_id}"
+        );
         // `<bookingDate>#<accountId>#<transactionId>`: deterministic, so re-syncs overwrite.
         let sk = t.s("sk").unwrap();
-        let account = t.s("account_id").unwrap();
         assert!(sk[10..].starts_with(&format!("#{account}#")), "{sk}");
     }
     // One balance snapshot per account, and the account carries the latest balance.
     assert_eq!(balances(&dump, ALICE).len(), accounts_before);
     for account in with_sk_prefix(&dump, &format!("USER#{ALICE}"), &format!("ACCT#{id}#")) {
-        assert!(account.n("balance_minor").is_ok(), "{account:?}");
-        assert!(account.s("last_booking_date").is_ok(), "{account:?}");
+        let account_id = account.s("account_id").unwrap();
+        assert_eq!(
+            account.n("balance_minor").unwrap(),
+            bank.balance_minor(account_id),
+            "{account:?}"
+        );
+        let newest = stored
+            .iter()
+            .filter(|t| t.s("account_id").unwrap() == account_id)
+            .map(|t| &t.s("sk").unwrap()[..10])
+            .max()
+            .unwrap();
+        assert_eq!(account.s("last_booking_date").unwrap(), newest);
+        assert_eq!(newest, bank.newest_booking_date(account_id));
     }
     let conn = connection_item(&dump, ALICE, &id);
     assert_eq!(conn.s("status").unwrap(), "active");
     assert_eq!(conn.s("last_sync_status").unwrap(), "ok");
-    assert!(conn.n("last_sync_at").is_ok());
+    let synced_at = chrono::DateTime::parse_from_rfc3339(synced_at).unwrap();
+    assert_eq!(
+        conn.n("last_sync_at").unwrap(),
+        synced_at.timestamp_millis(),
+        "the answer's syncedAt is the stored last sync"
+    );
+}
+
+/// The sandbox's accounts, transactions and balances for Alice, as the bank reports them.
+struct BankView {
+    transactions: Vec<shared::tarabut::Transaction>,
+    balances: std::collections::HashMap<String, i64>,
+}
+
+impl BankView {
+    async fn read(env: &TestEnv) -> BankView {
+        let token = env
+            .state
+            .tokens
+            .access_token(&user(ALICE), deadline())
+            .await
+            .unwrap()
+            .secret;
+        let tarabut = env.state.tarabut();
+        let mut transactions = Vec::new();
+        let mut balances = std::collections::HashMap::new();
+        for account in tarabut.accounts(&token, deadline()).await.unwrap() {
+            let id = account.account_id.clone();
+            transactions.extend(
+                tarabut
+                    .transactions(&token, &id, None, None, deadline())
+                    .await
+                    .unwrap(),
+            );
+            let listed = tarabut
+                .balances(&token, &id, false, deadline())
+                .await
+                .unwrap();
+            if let Ok(Some((money, _, _))) =
+                shared::banking::balances::pick_balance(&listed.balances)
+            {
+                balances.insert(id, money.minor());
+            }
+        }
+        BankView {
+            transactions,
+            balances,
+        }
+    }
+
+    fn amount_minor(&self, account: &str, tx_id: &str) -> i64 {
+        let t = self
+            .transactions
+            .iter()
+            .find(|t| {
+                t.transaction_id.as_deref() == Some(tx_id)
+                    && t.account_id.as_deref().is_none_or(|a| a == account)
+            })
+            .unwrap_or_else(|| panic!("the bank has no transaction {tx_id}"));
+        let currency = shared::money::Currency::from_code(&t.amount.currency).unwrap();
+        let minor = shared::money::Money::parse_unsigned(&t.amount.value, currency)
+            .unwrap()
+            .money
+            .minor();
+        if t.credit_debit_indicator.eq_ignore_ascii_case("debit") {
+            -minor
+        } else {
+            minor
+        }
+    }
+
+    fn balance_minor(&self, account: &str) -> i64 {
+        self.balances[account]
+    }
+
+    fn newest_booking_date(&self, account: &str) -> String {
+        self.transactions
+            .iter()
+            .filter(|t| t.account_id.as_deref() == Some(account))
+            .map(|t| t.booking_date_time.date_naive().to_string())
+            .max()
+            .unwrap()
+    }
 }
 
 #[tokio::test]

@@ -272,3 +272,22 @@ fn json_shape_is_camel_case_with_string_money() {
     assert_eq!(json["groupBy"], "category");
     assert_eq!(json["dataQuality"]["pendingIgnored"], 1);
 }
+
+/// A refund without the merchant field ("JARIR BOOKSTORE 00231" in its text only) keys on its
+/// description, the purchase on its merchant ("m:JARIR BOOKSTORE"). Linked through the
+/// purchase's description, it nets against the purchase's merchant group, not a group of its
+/// own.
+#[test]
+fn by_merchant_a_refund_keyed_differently_nets_against_the_purchase_it_refunds() {
+    let mut f = fixture();
+    let card = account("card", "BHD", AccountKind::CreditCard, Country::BH);
+    let refund = f.txs.iter_mut().find(|t| t.transaction_id == "f1").unwrap();
+    *refund = tx(&card, "f1", "2025-02-03", "45.500", "JARIR BOOKSTORE 00231");
+    let report = spending(&f.accounts, &f.txs, &query(GroupBy::Merchant)).unwrap();
+    let feb = &report.periods[1].currencies[0];
+    let jarir = group(feb, "m:JARIR BOOKSTORE");
+    assert_eq!(jarir.net, money("-45.500", "BHD"));
+    assert_eq!(jarir.refunds, money("45.500", "BHD"));
+    let keys: Vec<&str> = feb.groups.iter().map(|g| g.key.as_str()).collect();
+    assert!(!keys.contains(&"d:JARIR BOOKSTORE"), "{keys:?}");
+}
