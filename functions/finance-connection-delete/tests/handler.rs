@@ -1,14 +1,19 @@
 //! DELETE /finance/connections/{id} driven by `events/finance-connection-delete.json` against
 //! a fresh in-memory table and an in-process Tarabut sandbox.
 
+use std::collections::HashSet;
+
 use serde_json::json;
+use shared::banking::connection::TOMBSTONE_KEPT;
+use shared::error::UseCaseError;
 use shared::linking::{self, CallbackQuery, ConnectRequest};
 use shared::store::{Item, ItemExt};
 use shared::sync;
 use shared::testkit::{
-    ALICE, BOB, Event, TestEnv, balances, connection_item, deadline, transactions, user, with_pk,
-    with_sk_prefix,
+    ALICE, BOB, Bank, Event, TestEnv, balances, connection_item, deadline, transactions, user,
+    with_pk, with_sk_prefix,
 };
+use shared::time::Timestamp;
 
 shared::handler_test_helpers!(finance_connection_delete::handle);
 
@@ -39,9 +44,9 @@ async fn deleted(env: &TestEnv, sub: &str, id: &str) {
     assert!(answer.text.is_empty());
 }
 
-/// The connection is a tombstone and nothing else of it is left (but its intent binding,
-/// which only the callback reads and TTL removes).
-fn assert_erased(items: &[Item], sub: &str, id: &str) {
+/// The connection is a tombstone written at `now` and nothing else of it is left (but its
+/// intent binding, which only the callback reads and TTL removes).
+fn assert_erased(items: &[Item], sub: &str, id: &str, now: Timestamp) {
     let left: Vec<&Item> = of_connection(items, id)
         .into_iter()
         .filter(|i| !i.s("pk").unwrap().starts_with("INTENT#"))
@@ -49,8 +54,12 @@ fn assert_erased(items: &[Item], sub: &str, id: &str) {
     assert_eq!(left.len(), 1, "{left:?}");
     let tombstone = connection_item(items, sub, id);
     assert_eq!(tombstone.s("status").unwrap(), "revoked");
-    assert!(tombstone.n("deleted_at").is_ok());
-    assert!(tombstone.n("expires_at_s").is_ok(), "the TTL attribute");
+    assert_eq!(tombstone.n("deleted_at").unwrap(), now.millis());
+    assert_eq!(
+        tombstone.n("expires_at_s").unwrap(),
+        (now + TOMBSTONE_KEPT).epoch_secs(),
+        "the TTL attribute"
+    );
     assert!(
         tombstone.opt_s("gsi1pk").unwrap().is_none(),
         "no longer due"
@@ -61,29 +70,63 @@ fn assert_erased(items: &[Item], sub: &str, id: &str) {
 
 #[tokio::test]
 async fn revokes_and_erases_one_connection_and_leaves_the_others() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::with_stopped_clock().await;
     let blue = env.link(&user(ALICE), "BLUE").await;
     let red = env.link(&user(ALICE), "RED").await;
     env.link(&user(BOB), "BLUE").await;
     let before = env.dump().await;
-    for kind in ["ACCT#", "TXN", "BAL"] {
+    // What each connection holds, as Tarabut reports it: its consent's accounts, every
+    // transaction of those, and one balance snapshot per account.
+    let bank = Bank::read(&env, ALICE).await;
+    let (blue_consent, red_consent) = (
+        env.consent_of(ALICE, &blue).await,
+        env.consent_of(ALICE, &red).await,
+    );
+    let held = |consent: &str| {
+        let accounts = bank.accounts_of(consent);
+        let transactions = bank.transaction_ids(&accounts).len();
+        (accounts.len(), transactions, accounts.len())
+    };
+    let (accounts, txns, bals) = held(&blue_consent);
+    for (kind, expected) in [("ACCT#", accounts), ("TXN", txns), ("BAL", bals)] {
         let n = of_connection(&before, &blue)
             .iter()
             .filter(|i| i.s("pk").unwrap().ends_with(kind) || i.s("sk").unwrap().starts_with(kind))
             .count();
-        assert!(n > 0, "no {kind} items to delete");
+        assert_eq!(n, expected, "{kind} items to delete");
     }
     env.control.reset_counters().await;
 
     deleted(&env, ALICE, &blue).await;
     assert_eq!(env.control.calls("revoke_consent").await, 1);
     let after = env.dump().await;
-    assert_erased(&after, ALICE, &blue);
+    assert_erased(&after, ALICE, &blue, env.state.clock.now());
+    // Erased: exactly Blue's accounts, transactions and balances (its item became the
+    // tombstone; its intent binding stays).
+    let key = |i: &Item| {
+        (
+            i.s("pk").unwrap().to_string(),
+            i.s("sk").unwrap().to_string(),
+        )
+    };
+    let kept: HashSet<_> = after.iter().map(key).collect();
+    let erased: Vec<&Item> = before.iter().filter(|i| !kept.contains(&key(i))).collect();
+    let blues_data: Vec<&Item> = of_connection(&before, &blue)
+        .into_iter()
+        .filter(|i| {
+            !i.s("pk").unwrap().starts_with("INTENT#") && !i.s("sk").unwrap().starts_with("CONN#")
+        })
+        .collect();
+    assert_eq!(erased, blues_data);
+    assert_eq!(erased.len(), accounts + txns + bals);
     // Red, Bob's connection and the token are exactly as they were.
     assert_eq!(unrelated(&after, &blue), unrelated(&before, &blue));
-    assert!(of_connection(&after, &red).len() > 1);
-    // At Tarabut the consent is gone: no account lists it any more.
-    let consent = env.consent_of(ALICE, &blue).await;
+    let (accounts, txns, bals) = held(&red_consent);
+    let reds = of_connection(&after, &red);
+    assert_eq!(reds, of_connection(&before, &red));
+    // Its item and intent binding, and its data.
+    assert_eq!(reds.len(), 2 + accounts + txns + bals);
+    // At Tarabut the consent is gone: only Red's accounts are listed, under Red's consent.
     let token = env
         .state
         .tokens
@@ -96,11 +139,13 @@ async fn revokes_and_erases_one_connection_and_leaves_the_others() {
         .accounts(&token.secret, deadline())
         .await
         .unwrap();
-    assert!(!listed.is_empty());
+    let mut listed_ids: Vec<String> = listed.iter().map(|a| a.account_id.clone()).collect();
+    listed_ids.sort();
+    assert_eq!(listed_ids, bank.accounts_of(&red_consent));
     assert!(
         listed
             .iter()
-            .all(|a| a.consents.iter().all(|c| c.id != consent))
+            .all(|a| a.consents.iter().all(|c| c.id != blue_consent))
     );
 }
 
@@ -118,18 +163,18 @@ async fn a_repeated_delete_is_204_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_connection_whose_consent_expired_is_still_erased() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::with_stopped_clock().await;
     let id = env.link(&user(ALICE), "BLUE").await;
     env.control
         .expire_consent(&env.consent_of(ALICE, &id).await)
         .await;
     deleted(&env, ALICE, &id).await;
-    assert_erased(&env.dump().await, ALICE, &id);
+    assert_erased(&env.dump().await, ALICE, &id, env.state.clock.now());
 }
 
 #[tokio::test]
 async fn a_pending_connection_is_erased_without_asking_tarabut() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::with_stopped_clock().await;
     let id = linking::connect(
         &env.state,
         &user(ALICE),
@@ -142,7 +187,7 @@ async fn a_pending_connection_is_erased_without_asking_tarabut() {
     env.control.reset_counters().await;
     deleted(&env, ALICE, &id).await;
     assert_eq!(env.control.calls("revoke_consent").await, 0);
-    assert_erased(&env.dump().await, ALICE, &id);
+    assert_erased(&env.dump().await, ALICE, &id, env.state.clock.now());
     // A late approval of its intent cannot bring it back.
     let before = env.dump().await;
     let intent = with_pk(&before, &format!("USER#{ALICE}"))
@@ -156,7 +201,10 @@ async fn a_pending_connection_is_erased_without_asking_tarabut() {
         error: None,
     };
     let location = linking::callback(&env.state, query, deadline()).await;
-    assert!(location.as_str().contains("status=error"), "{location}");
+    assert_eq!(
+        location.as_str(),
+        "https://app.example.test/linked?status=error&error=unknown_intent"
+    );
     assert_eq!(env.dump().await, before);
 }
 
@@ -170,16 +218,22 @@ async fn deleting_an_old_link_of_a_bank_keeps_the_new_links_data() {
         .expire_consent(&env.consent_of(ALICE, &old).await)
         .await;
     let request = serde_json::from_value(json!({ "connectionId": old })).unwrap();
+    let refused = sync::sync_one(&env.state, &user(ALICE), request, deadline()).await;
     assert!(
-        sync::sync_one(&env.state, &user(ALICE), request, deadline())
-            .await
-            .is_err()
+        matches!(&refused, Err(UseCaseError::ReauthRequired { connection_id }) if *connection_id == old),
+        "{refused:?}"
     );
     let new = env.link(&user(ALICE), "BLUE").await;
     let before = env.dump().await;
     let transactions_before = transactions(&before, ALICE).len();
     let balances_before = balances(&before, ALICE).len();
-    assert!(transactions_before > 0);
+    // Every transaction of the bank accounts both links cover.
+    let bank = Bank::read(&env, ALICE).await;
+    let shared_accounts = bank.accounts_of(&env.consent_of(ALICE, &new).await);
+    assert_eq!(
+        transactions_before,
+        bank.transaction_ids(&shared_accounts).len()
+    );
 
     deleted(&env, ALICE, &old).await;
     let after = env.dump().await;
@@ -207,7 +261,7 @@ async fn deleting_an_old_link_of_a_bank_keeps_the_new_links_data() {
 
 #[tokio::test]
 async fn a_failing_revoke_is_502_and_deletes_nothing() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::with_stopped_clock().await;
     let id = env.link(&user(ALICE), "BLUE").await;
     env.control
         .fault(json!({"endpoint": "revoke_consent", "status": 500}))
@@ -217,7 +271,7 @@ async fn a_failing_revoke_is_502_and_deletes_nothing() {
     // Once Tarabut is back, the same request succeeds.
     env.control.clear_faults().await;
     deleted(&env, ALICE, &id).await;
-    assert_erased(&env.dump().await, ALICE, &id);
+    assert_erased(&env.dump().await, ALICE, &id, env.state.clock.now());
 }
 
 #[tokio::test]

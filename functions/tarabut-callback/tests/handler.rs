@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use serde_json::json;
+use shared::banking::connection::{DUE_SHARDS, SYNC_INTERVAL, due_partition, due_sort_key};
 use shared::linking::{self, ConnectRequest, ConnectResponse};
 use shared::store::{Item, ItemExt, Update, Value as Attr};
 use shared::testkit::{
-    ALICE, Answer, Event, TestEnv, balances, connection_item, deadline, transactions, user,
+    ALICE, Answer, Bank, Event, TestEnv, balances, connection_item, deadline, transactions, user,
     with_pk, with_sk_prefix,
 };
 
@@ -93,37 +94,102 @@ fn binding<'a>(items: &'a [Item], intent_id: &str) -> &'a Item {
 
 #[tokio::test]
 async fn an_approved_consent_activates_the_connection_and_stores_its_data() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::with_stopped_clock().await;
+    let now = env.state.clock.now();
     let (created, pairs) = consent(&env, true).await;
     let query = redirect_query(&call(&env, &callback_event(&pairs)).await);
     assert_eq!(query["status"], "connected");
     assert_eq!(query["connectionId"], created.connection_id);
     assert!(!query.contains_key("error"));
 
+    // What Tarabut reports: the intent's consent, and the accounts that consent covers.
+    let token = env
+        .state
+        .tokens
+        .access_token(&user(ALICE), deadline())
+        .await
+        .unwrap()
+        .secret;
+    let intent = env
+        .state
+        .tarabut()
+        .get_intent(&token, &created.intent_id, deadline())
+        .await
+        .unwrap();
+    let consent_id = intent.consent_id.expect("Tarabut reports the consent");
+    let bank = Bank::read(&env, ALICE).await;
+    let bank_accounts = bank.accounts_of(&consent_id);
+
     let id = &created.connection_id;
     let dump = env.dump().await;
     let conn = connection_item(&dump, ALICE, id);
     assert_eq!(conn.s("status").unwrap(), "active");
-    assert!(!conn.s("consent_id").unwrap().is_empty());
+    assert_eq!(conn.s("consent_id").unwrap(), consent_id);
     assert_eq!(conn.s("provider_id").unwrap(), "BLUE");
-    assert!(conn.n("consent_expires_at").is_ok());
+    assert_eq!(
+        conn.n("consent_expires_at").unwrap(),
+        bank.consent_expiry(&consent_id).millis(),
+        "the consent's earliest expiry in Tarabut's account list"
+    );
     // The first sync ran: it is recorded and the cron will come back later.
     assert_eq!(conn.s("last_sync_status").unwrap(), "ok");
-    assert!(conn.n("next_sync_at").unwrap() > conn.n("last_sync_at").unwrap());
-    assert!(conn.s("gsi1pk").unwrap().starts_with("DUE#"));
-    assert!(binding(&dump, &created.intent_id).n("consumed_at").is_ok());
+    assert_eq!(conn.n("last_sync_at").unwrap(), now.millis());
+    let next = now + SYNC_INTERVAL;
+    assert_eq!(conn.n("next_sync_at").unwrap(), next.millis());
+    assert_eq!(
+        conn.s("gsi1pk").unwrap(),
+        due_partition(due_shard(ALICE, id))
+    );
+    assert_eq!(conn.s("gsi1sk").unwrap(), due_sort_key(next));
+    assert_eq!(
+        binding(&dump, &created.intent_id).n("consumed_at").unwrap(),
+        now.millis()
+    );
 
     let accounts = with_sk_prefix(&dump, &format!("USER#{ALICE}"), &format!("ACCT#{id}#"));
-    assert!(!accounts.is_empty());
+    let stored_accounts: Vec<&str> = accounts
+        .iter()
+        .map(|a| a.s("account_id").unwrap())
+        .collect();
+    assert_eq!(stored_accounts, bank_accounts, "the consent's accounts");
     for a in &accounts {
         assert_eq!(a.s("connection_id").unwrap(), id);
         assert_eq!(a.s("currency").unwrap(), "BHD");
-        assert!(a.n("balance_minor").is_ok());
+        assert_eq!(
+            a.n("balance_minor").unwrap(),
+            bank.balance_minor(a.s("account_id").unwrap()),
+            "{a:?}"
+        );
     }
     let stored = transactions(&dump, ALICE);
-    assert!(!stored.is_empty());
+    let mut stored_ids: Vec<(String, String)> = stored
+        .iter()
+        .map(|t| {
+            (
+                t.s("account_id").unwrap().to_string(),
+                t.s("transaction_id").unwrap().to_string(),
+            )
+        })
+        .collect();
+    stored_ids.sort();
+    assert_eq!(
+        stored_ids,
+        bank.transaction_ids(&bank_accounts),
+        "every transaction of the consent's accounts, once"
+    );
     assert!(stored.iter().all(|t| t.s("connection_id").unwrap() == id));
     assert_eq!(balances(&dump, ALICE).len(), accounts.len());
+}
+
+/// The due-index shard of a connection: FNV-1a of `<user>#<connectionId>`, modulo the shard
+/// count (stable across processes and versions, `shared::banking::connection::mapping`).
+fn due_shard(sub: &str, connection_id: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in format!("{sub}#{connection_id}").bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h % DUE_SHARDS
 }
 
 #[tokio::test]
@@ -167,7 +233,7 @@ async fn the_fixtures_unknown_intent_is_an_error_redirect() {
 
 #[tokio::test]
 async fn a_denied_consent_redirects_with_failed_and_drops_the_pending_connection() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::with_stopped_clock().await;
     let (created, pairs) = consent(&env, false).await;
     assert!(
         pairs.contains(&("status".into(), "FAILED".into())),
@@ -180,7 +246,10 @@ async fn a_denied_consent_redirects_with_failed_and_drops_the_pending_connection
     let dump = env.dump().await;
     assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "CONN#").is_empty());
     assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "ACCT#").is_empty());
-    assert!(binding(&dump, &created.intent_id).n("consumed_at").is_ok());
+    assert_eq!(
+        binding(&dump, &created.intent_id).n("consumed_at").unwrap(),
+        env.state.clock.now().millis()
+    );
     // Neither a replay nor a forged success can bring it back.
     refused_callback(&env, callback_event(&pairs), "already_used").await;
     let forged = [
@@ -261,9 +330,8 @@ async fn a_tarabut_failure_while_confirming_activates_nothing() {
     assert_eq!(query["error"], "server_error");
     let dump = env.dump().await;
     assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "ACCT#").is_empty());
-    for conn in with_sk_prefix(&dump, &format!("USER#{ALICE}"), "CONN#") {
-        assert_ne!(conn.s("status").unwrap(), "active");
-    }
+    // The pending connection is dropped, not left half-linked.
+    assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "CONN#").is_empty());
 }
 
 /// Connects Alice without answering Tarabut's connect page.

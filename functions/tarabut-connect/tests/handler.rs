@@ -1,9 +1,12 @@
 //! POST /tarabut/connect driven by `events/tarabut-connect.json` against a fresh in-memory
 //! table and an in-process Tarabut sandbox.
 
+use std::time::Duration;
+
 use serde_json::json;
 use shared::store::{Item, ItemExt};
-use shared::testkit::{ALICE, Event, TestEnv, connection_item, with_pk};
+use shared::testkit::{ALICE, Event, TestEnv, connection_item, deadline, user, with_pk};
+use shared::time::{Clock, SystemClock};
 
 shared::handler_test_helpers!(tarabut_connect::handle);
 
@@ -21,7 +24,9 @@ fn data_items(items: &[Item]) -> Vec<&Item> {
 
 #[tokio::test]
 async fn creates_one_pending_connection_and_one_intent_binding() {
-    let env = TestEnv::start().await;
+    // The app's clock a minute behind Tarabut's: the expiry stored and answered must be the
+    // one Tarabut gave the intent, not one the app works out for itself.
+    let env = TestEnv::with_clock_stopped_at(SystemClock.now() - Duration::from_secs(60)).await;
     let answer = call(&env, &Event::load(EVENT)).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     assert_eq!(answer.content_type, "application/json");
@@ -37,17 +42,28 @@ async fn creates_one_pending_connection_and_one_intent_binding() {
         keys,
         ["connectUrl", "connectionId", "expiresAt", "intentId"]
     );
-    let connect_url = body["connectUrl"].as_str().unwrap();
-    assert!(
-        connect_url.starts_with(env.sandbox.base_url()),
-        "{connect_url}"
-    );
     let intent_id = body["intentId"].as_str().unwrap();
     let connection_id = body["connectionId"].as_str().unwrap();
+    // The intent as Tarabut holds it: the answer passes on its connect page and its expiry.
+    let token = env
+        .state
+        .tokens
+        .access_token(&user(ALICE), deadline())
+        .await
+        .unwrap()
+        .secret;
+    let intent = env.control.intent(token.expose(), intent_id).await;
+    assert_eq!(intent["intentId"], intent_id);
+    assert_eq!(intent["status"], "PENDING");
+    assert_eq!(intent["providerId"], "BLUE");
+    assert_eq!(
+        body["connectUrl"],
+        format!("{}/connect/{intent_id}", env.sandbox.base_url())
+    );
     let expires_at = body["expiresAt"].as_str().unwrap();
-    assert!(
-        expires_at.ends_with('Z') && expires_at.len() == 24,
-        "{expires_at}"
+    assert_eq!(
+        expires_at, intent["expiry"],
+        "Tarabut's expiry, in RFC 3339"
     );
 
     let dump = env.dump().await;
@@ -69,9 +85,15 @@ async fn creates_one_pending_connection_and_one_intent_binding() {
     assert_eq!(binding.s("sk").unwrap(), "INTENT");
     assert_eq!(binding.s("user_id").unwrap(), ALICE);
     assert_eq!(binding.s("connection_id").unwrap(), connection_id);
-    assert!(binding.time("expires_at").unwrap() > env.state.clock.now());
+    // Milliseconds on both sides: equal texts are equal instants.
+    let expiry = binding.time("expires_at").unwrap();
+    assert_eq!(expiry.to_rfc3339(), expires_at, "the answer's expiry");
     assert!(binding.opt_n("consumed_at").unwrap().is_none());
-    assert!(binding.n("expires_at_s").is_ok(), "the TTL attribute");
+    assert_eq!(
+        binding.n("expires_at_s").unwrap(),
+        (expiry + Duration::from_secs(86_400)).epoch_secs(),
+        "the TTL attribute: a day after the expiry"
+    );
 }
 
 #[tokio::test]

@@ -5,8 +5,8 @@ use serde_json::json;
 use shared::linking::{self, ConnectRequest};
 use shared::store::ItemExt;
 use shared::testkit::{
-    ALICE, BOB, Event, TestEnv, assert_problem, balances, connection_item, deadline, transactions,
-    user, with_sk_prefix,
+    ALICE, BOB, Bank, Event, TestEnv, assert_problem, balances, connection_item, deadline,
+    transactions, user, with_sk_prefix,
 };
 
 shared::handler_test_helpers!(tarabut_sync::handle);
@@ -69,7 +69,7 @@ async fn syncs_the_connection_and_stores_transactions_and_balances() {
     );
     // What the bank holds, read from the sandbox through the client: the stored values must be
     // exactly these (debits negative, in the currency's minor units).
-    let bank = BankView::read(&env).await;
+    let bank = Bank::read(&env, ALICE).await;
     for t in &stored {
         assert_eq!(t.s("connection_id").unwrap(), id);
         assert_eq!(t.s("currency").unwrap(), "BHD");
@@ -111,83 +111,6 @@ async fn syncs_the_connection_and_stores_transactions_and_balances() {
         synced_at.timestamp_millis(),
         "the answer's syncedAt is the stored last sync"
     );
-}
-
-/// The sandbox's accounts, transactions and balances for Alice, as the bank reports them.
-struct BankView {
-    transactions: Vec<shared::tarabut::Transaction>,
-    balances: std::collections::HashMap<String, i64>,
-}
-
-impl BankView {
-    async fn read(env: &TestEnv) -> BankView {
-        let token = env
-            .state
-            .tokens
-            .access_token(&user(ALICE), deadline())
-            .await
-            .unwrap()
-            .secret;
-        let tarabut = env.state.tarabut();
-        let mut transactions = Vec::new();
-        let mut balances = std::collections::HashMap::new();
-        for account in tarabut.accounts(&token, deadline()).await.unwrap() {
-            let id = account.account_id.clone();
-            transactions.extend(
-                tarabut
-                    .transactions(&token, &id, None, None, deadline())
-                    .await
-                    .unwrap(),
-            );
-            let listed = tarabut
-                .balances(&token, &id, false, deadline())
-                .await
-                .unwrap();
-            if let Ok(Some((money, _, _))) =
-                shared::banking::balances::pick_balance(&listed.balances)
-            {
-                balances.insert(id, money.minor());
-            }
-        }
-        BankView {
-            transactions,
-            balances,
-        }
-    }
-
-    fn amount_minor(&self, account: &str, tx_id: &str) -> i64 {
-        let t = self
-            .transactions
-            .iter()
-            .find(|t| {
-                t.transaction_id.as_deref() == Some(tx_id)
-                    && t.account_id.as_deref().is_none_or(|a| a == account)
-            })
-            .unwrap_or_else(|| panic!("the bank has no transaction {tx_id}"));
-        let currency = shared::money::Currency::from_code(&t.amount.currency).unwrap();
-        let minor = shared::money::Money::parse_unsigned(&t.amount.value, currency)
-            .unwrap()
-            .money
-            .minor();
-        if t.credit_debit_indicator.eq_ignore_ascii_case("debit") {
-            -minor
-        } else {
-            minor
-        }
-    }
-
-    fn balance_minor(&self, account: &str) -> i64 {
-        self.balances[account]
-    }
-
-    fn newest_booking_date(&self, account: &str) -> String {
-        self.transactions
-            .iter()
-            .filter(|t| t.account_id.as_deref() == Some(account))
-            .map(|t| t.booking_date_time.date_naive().to_string())
-            .max()
-            .unwrap()
-    }
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::identity::UserId;
 use crate::linking::{self, CallbackQuery, ConnectRequest};
 use crate::store::{DynamoTable, Item, MemoryTable, Table, create_table};
-use crate::time::Deadline;
+use crate::time::{Clock, Deadline, ManualClock, SystemClock, Timestamp};
 
 /// A new, empty table with a unique name on the DynamoDB API at `AWS_ENDPOINT_URL_DYNAMODB`
 /// (dynalite, started by `make test`). Without that endpoint the test fails loudly: tests
@@ -145,6 +145,20 @@ impl TestEnv<MemoryTable> {
     pub async fn with_overrides(overrides: &[(&str, &str)]) -> TestEnv {
         TestEnv::on(MemoryTable::fresh().await, overrides).await
     }
+
+    /// [`TestEnv::start`] with the app's clock stopped at the host's time now: every time the
+    /// app stores is then `env.state.clock.now()`, or a known span from it. (The sandbox keeps
+    /// the host's clock.)
+    pub async fn with_stopped_clock() -> TestEnv {
+        TestEnv::with_clock_stopped_at(SystemClock.now()).await
+    }
+
+    /// [`TestEnv::with_stopped_clock`] at `at`: a time off the host's is the app's clock
+    /// skewed from Tarabut's (the sandbox keeps the host's).
+    pub async fn with_clock_stopped_at(at: Timestamp) -> TestEnv {
+        let clock = ManualClock::at(at);
+        TestEnv::on_clock(MemoryTable::fresh().await, &[], Arc::new(clock)).await
+    }
 }
 
 impl TestEnv<DynamoTable> {
@@ -162,10 +176,20 @@ impl TestEnv<DynamoTable> {
 impl<T: TestTable> TestEnv<T> {
     /// The test configuration (with `overrides`) on `table` and a new sandbox.
     pub async fn on(table: T, overrides: &[(&str, &str)]) -> TestEnv<T> {
+        TestEnv::on_clock(table, overrides, Arc::new(SystemClock)).await
+    }
+
+    /// [`TestEnv::on`] with the app reading "now" from `clock`.
+    pub async fn on_clock(
+        table: T,
+        overrides: &[(&str, &str)],
+        clock: Arc<dyn Clock>,
+    ) -> TestEnv<T> {
         let (sandbox, control) = start_sandbox().await;
         let table = Arc::new(table);
         let config = test_config(table.name(), sandbox.base_url(), overrides);
-        let state = Arc::new(AppState::new(config, table.clone()).expect("app state"));
+        let state =
+            Arc::new(AppState::with_clock(config, table.clone(), clock).expect("app state"));
         TestEnv {
             sandbox,
             control,

@@ -175,6 +175,29 @@ impl SandboxControl {
             .collect()
     }
 
+    /// An intent whole, as Tarabut's `GET /accountInformation/v1/intent/{intentId}` reports it
+    /// to the holder of `access_token` (the app's client reads only part of it: not its
+    /// `expiry`, for one). Counts as a `get_intent` call.
+    pub async fn intent(&self, access_token: &str, intent_id: &str) -> Value {
+        let r = self
+            .http
+            .get(format!(
+                "{}/accountInformation/v1/intent/{intent_id}",
+                self.base
+            ))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .expect("intent");
+        assert_eq!(
+            r.status(),
+            200,
+            "intent {intent_id} answered {}",
+            r.status()
+        );
+        r.json().await.expect("intent JSON")
+    }
+
     /// The connect page a browser would see for `connect_url` (its language and bank show what
     /// the intent asked Tarabut for).
     pub async fn connect_page(&self, connect_url: &str) -> String {
