@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use shared::connections;
 use shared::scheduled_sync::CronSummary;
 use shared::store::{Item, ItemExt};
-use shared::testkit::{ALICE, BOB, CAROL, Event, TestEnv, connection_item, deadline, user};
+use shared::testkit::{
+    ALICE, BOB, CAROL, Event, TestEnv, TestTable, connection_item, deadline, user,
+};
 use shared::time::{Clock, SystemClock, Timestamp};
 
 fn now() -> Timestamp {
@@ -33,7 +35,7 @@ fn counts(s: &CronSummary) -> [usize; 5] {
 }
 
 /// Makes a linked connection due a minute ago (the first sync of a link makes it due later).
-async fn make_due(env: &TestEnv, sub: &str, id: &str) {
+async fn make_due<T: TestTable>(env: &TestEnv<T>, sub: &str, id: &str) {
     let mut conn = env
         .state
         .connections
@@ -251,15 +253,7 @@ async fn two_overlapping_runs_sync_a_due_connection_once() {
     let env = TestEnv::on_dynamodb().await;
     let id = env.link(&user(ALICE), "BLUE").await;
     for round in 0..5 {
-        let mut conn = env
-            .state
-            .connections
-            .get(&user(ALICE), &id)
-            .await
-            .unwrap()
-            .unwrap();
-        conn.next_sync_at = Some(now() - Duration::from_secs(60));
-        env.state.connections.save(&conn).await.unwrap();
+        make_due(&env, ALICE, &id).await;
         let runs: Vec<_> = (0..2)
             .map(|_| {
                 let state = env.state.clone();

@@ -9,8 +9,8 @@ use shared::banking::connection::{DUE_SHARDS, SYNC_INTERVAL, due_partition, due_
 use shared::linking::{self, ConnectRequest, ConnectResponse};
 use shared::store::{Item, ItemExt, Update, Value as Attr};
 use shared::testkit::{
-    ALICE, Answer, Bank, Event, TestEnv, balances, connection_item, deadline, transactions, user,
-    with_pk, with_sk_prefix,
+    ALICE, Answer, Bank, Event, TestEnv, TestTable, balances, connection_item, deadline,
+    transactions, user, with_pk, with_sk_prefix,
 };
 
 shared::handler_test_helpers!(tarabut_callback::handle);
@@ -21,7 +21,10 @@ const APP: &str = "https://app.example.test/linked";
 
 /// Connects Alice (the use-case, as the connect route does) and answers Tarabut's connect
 /// page like a browser: the redirect's query pairs.
-async fn consent(env: &TestEnv, approve: bool) -> (ConnectResponse, Vec<(String, String)>) {
+async fn consent<T: TestTable>(
+    env: &TestEnv<T>,
+    approve: bool,
+) -> (ConnectResponse, Vec<(String, String)>) {
     let created = linking::connect(
         &env.state,
         &user(ALICE),
@@ -354,21 +357,7 @@ async fn connect_only(env: &TestEnv) -> ConnectResponse {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_callbacks_for_one_intent_activate_it_once() {
     let env = TestEnv::on_dynamodb().await;
-    let created = linking::connect(
-        &env.state,
-        &user(ALICE),
-        ConnectRequest {
-            provider_id: Some("BLUE".into()),
-            ..ConnectRequest::default()
-        },
-        deadline(),
-    )
-    .await
-    .unwrap();
-    let pairs = env
-        .control
-        .answer_connect(&created.connect_url, true, None)
-        .await;
+    let (_, pairs) = consent(&env, true).await;
     env.control.reset_counters().await;
     let event = callback_event(&pairs);
     let answers = (0..8).map(|_| {

@@ -163,11 +163,10 @@ impl TokenManager {
                         Refresh::MintFailed(e, MintBlame::Endpoint) => {
                             // Step 8: a token of a fresh read if one is still usable, else a
                             // typed error.
-                            return match self.load(user, deadline).await? {
-                                Some(r) => match r.usable_token(self.clock.now(), &self.policy) {
-                                    Some(t) => Ok(self.hand_out(user, t)),
-                                    None => Err(mint_failure(e, failures + 1)),
-                                },
+                            let fresh = self.load(user, deadline).await?;
+                            let now = self.clock.now();
+                            return match fresh.and_then(|r| r.usable_token(now, &self.policy)) {
+                                Some(t) => Ok(self.hand_out(user, t)),
                                 None => Err(mint_failure(e, failures + 1)),
                             };
                         }
