@@ -4,7 +4,7 @@ CARGO ?= cargo
 FN ?=
 PROFILE ?= release
 
-.PHONY: help dev test test-rust check-template lint build bench bench-token bench-insights sim invoke clean
+.PHONY: help dev test test-rust check-template lint build bench bench-token bench-insights sim mutants invoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ bench-token: ## token coordination across N processes vs. per-process refresh; t
 	scripts/with-dynalite.sh target/release/token-bench
 	target/release/token-faults
 
+mutants: ## mutation testing of the guard and money modules (hours on 2 cores; not in CI): make mutants GROUPS="engine token"
+	scripts/mutants.sh $(GROUPS)
+
 sim: ## the token protocol's simulation over many seeds: make sim SEEDS=100000, or SEED=n to replay one
 	SIM_SEEDS=$(or $(SEEDS),100000) $(if $(SEED),SEED=$(SEED)) $(CARGO) test --release -p shared --test token_sim -- --nocapture
 
@@ -47,4 +50,4 @@ invoke: ## run a built function under the local Runtime API: make invoke FN=insi
 
 clean: ## remove build output and local tool installs
 	$(CARGO) clean
-	rm -rf scripts/dynalite/node_modules .venv
+	rm -rf scripts/dynalite/node_modules .venv .tools mutants.out

@@ -503,4 +503,22 @@ mod tests {
         let back = Money::from_decimal(m.to_decimal(), ccy("BHD")).unwrap();
         assert_eq!((back.money, back.rounded), (m, false));
     }
+
+    /// Found by `make mutants` (docs/testing.md): arithmetic helpers and the printed forms had
+    /// no test of their own.
+    #[test]
+    fn sums_signs_zero_and_printed_forms() {
+        let bhd = Currency::from_code("BHD").unwrap();
+        let m = |minor| Money::from_minor(minor, bhd);
+        assert_eq!(m(1_000).checked_add(m(2_500)).unwrap(), m(3_500));
+        assert_eq!(m(-1_500).abs().unwrap(), m(1_500));
+        assert_eq!(m(1_500).abs().unwrap(), m(1_500));
+        assert_eq!(m(0).abs().unwrap(), m(0));
+        assert!(m(0).is_zero());
+        assert!(!m(-1).is_zero());
+        assert_eq!(m(12_500).to_string(), "12.500 BHD");
+        assert_eq!(format!("{:?}", m(-12_500)), "-12.500 BHD");
+        assert_eq!(bhd.to_string(), "BHD");
+        assert_eq!(format!("{bhd:?}"), "BHD");
+    }
 }

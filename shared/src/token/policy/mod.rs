@@ -66,25 +66,21 @@ impl AccessToken {
 }
 
 impl TokenRecord {
-    /// The stored token if it has not expired at `now` (however little is left). An
-    /// invalidated token has `expires_at` at the epoch and is never returned.
-    pub fn valid_token(&self, now: Timestamp) -> Option<AccessToken> {
-        match (&self.access_token, self.version) {
-            (Some(secret), Some(version)) if self.expires_at > now => Some(AccessToken {
-                secret: secret.clone(),
-                expires_at: self.expires_at,
-                // Items from before `refreshed_at` was read as the mint time: assume the
-                // configured lifetime is unknown and the token young.
-                issued_at: self.refreshed_at.unwrap_or(now),
-                version,
-            }),
-            _ => None,
-        }
-    }
-
-    /// The stored token if it may be handed out at `now` (above its minimum validity).
+    /// The stored token if it may be handed out at `now`: above its minimum validity (so never
+    /// an expired one, nor an invalidated one, whose `expires_at` is the epoch).
     pub fn usable_token(&self, now: Timestamp, p: &TokenSettings) -> Option<AccessToken> {
-        self.valid_token(now).filter(|t| t.usable(now, p))
+        let (Some(secret), Some(version)) = (&self.access_token, self.version) else {
+            return None;
+        };
+        let token = AccessToken {
+            secret: secret.clone(),
+            expires_at: self.expires_at,
+            // An item without `refreshed_at` (written before it was the mint time): judge the
+            // token's window by what is left of it.
+            issued_at: self.refreshed_at.unwrap_or(now),
+            version,
+        };
+        token.usable(now, p).then_some(token)
     }
 }
 
