@@ -103,8 +103,9 @@ pub async fn sync_connection(
         ConnectionStatus::Revoked => return Err(UseCaseError::NotFound("connection")),
     }
     match run(state, &conn, scope, deadline).await {
-        Ok(summary) => {
-            conn.synced(state.clock.now());
+        Ok((summary, synced_at)) => {
+            // The time the answer reports is the time stored.
+            conn.synced(synced_at);
             save(state, &conn).await?;
             Ok(SyncOutcome::Synced(summary))
         }
@@ -165,7 +166,7 @@ async fn run(
     conn: &Connection,
     scope: Scope,
     deadline: Deadline,
-) -> Result<SyncSummary, SyncFailure> {
+) -> Result<(SyncSummary, Timestamp), SyncFailure> {
     let user = &conn.user;
     let mut accounts = state
         .accounts
@@ -193,14 +194,16 @@ async fn run(
     }
     state.accounts.put_all(&accounts).await?;
     state.balances.put_all(&snapshots).await?;
-    Ok(SyncSummary {
+    let synced_at = state.clock.now();
+    let summary = SyncSummary {
         connection_id: conn.connection_id.clone(),
         status: "active",
         accounts: accounts.len(),
         new_transactions,
         skipped_transactions: skipped,
-        synced_at: state.clock.now().to_rfc3339(),
-    })
+        synced_at: synced_at.to_rfc3339(),
+    };
+    Ok((summary, synced_at))
 }
 
 /// Reads the account list, keeps the accounts of this connection's consent (new ones too),
