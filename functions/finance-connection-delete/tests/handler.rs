@@ -127,16 +127,11 @@ async fn revokes_and_erases_one_connection_and_leaves_the_others() {
     // Its item and intent binding, and its data.
     assert_eq!(reds.len(), 2 + accounts + txns + bals);
     // At Tarabut the consent is gone: only Red's accounts are listed, under Red's consent.
-    let token = env
-        .state
-        .tokens
-        .access_token(&user(ALICE), deadline())
-        .await
-        .unwrap();
+    let token = env.token_of(ALICE).await;
     let listed = env
         .state
         .tarabut()
-        .accounts(&token.secret, deadline())
+        .accounts(&token, deadline())
         .await
         .unwrap();
     let mut listed_ids: Vec<String> = listed.iter().map(|a| a.account_id.clone()).collect();

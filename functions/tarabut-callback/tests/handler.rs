@@ -106,13 +106,7 @@ async fn an_approved_consent_activates_the_connection_and_stores_its_data() {
     assert!(!query.contains_key("error"));
 
     // What Tarabut reports: the intent's consent, and the accounts that consent covers.
-    let token = env
-        .state
-        .tokens
-        .access_token(&user(ALICE), deadline())
-        .await
-        .unwrap()
-        .secret;
+    let token = env.token_of(ALICE).await;
     let intent = env
         .state
         .tarabut()

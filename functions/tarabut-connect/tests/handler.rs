@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use shared::store::{Item, ItemExt};
-use shared::testkit::{ALICE, Event, TestEnv, connection_item, deadline, user, with_pk};
+use shared::testkit::{ALICE, Event, TestEnv, connection_item, with_pk};
 use shared::time::{Clock, SystemClock};
 
 shared::handler_test_helpers!(tarabut_connect::handle);
@@ -45,13 +45,7 @@ async fn creates_one_pending_connection_and_one_intent_binding() {
     let intent_id = body["intentId"].as_str().unwrap();
     let connection_id = body["connectionId"].as_str().unwrap();
     // The intent as Tarabut holds it: the answer passes on its connect page and its expiry.
-    let token = env
-        .state
-        .tokens
-        .access_token(&user(ALICE), deadline())
-        .await
-        .unwrap()
-        .secret;
+    let token = env.token_of(ALICE).await;
     let intent = env.control.intent(token.expose(), intent_id).await;
     assert_eq!(intent["intentId"], intent_id);
     assert_eq!(intent["status"], "PENDING");

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use super::deadline;
 use super::env::{TestEnv, TestTable};
-use super::users::user;
 use crate::banking::balances::pick_balance;
 use crate::tarabut;
 use crate::time::Timestamp;
@@ -22,13 +21,7 @@ pub struct Bank {
 impl Bank {
     /// Reads `sub`'s accounts, their transactions and balances. Counts as calls at the sandbox.
     pub async fn read<T: TestTable>(env: &TestEnv<T>, sub: &str) -> Bank {
-        let token = env
-            .state
-            .tokens
-            .access_token(&user(sub), deadline())
-            .await
-            .expect("a token")
-            .secret;
+        let token = env.token_of(sub).await;
         let tarabut = env.state.tarabut();
         let accounts = tarabut
             .accounts(&token, deadline())

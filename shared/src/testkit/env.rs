@@ -271,6 +271,17 @@ impl<T: TestTable> TestEnv<T> {
         self.state.tokens.forget_cached(user);
     }
 
+    /// `sub`'s Tarabut token, through the token manager (a test reading the sandbox as the app
+    /// would).
+    pub async fn token_of(&self, sub: &str) -> crate::secret::Secret {
+        self.state
+            .tokens
+            .access_token(&super::users::user(sub), super::deadline())
+            .await
+            .expect("a token")
+            .secret
+    }
+
     /// Links both demo banks for `user`: BLUE (Bahrain, BHD current + savings) and RED (Saudi
     /// Arabia, SAR current + credit card), with their year of history synced.
     pub async fn link_demo_banks(&self, user: &UserId) -> [String; 2] {
