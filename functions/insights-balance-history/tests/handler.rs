@@ -3,16 +3,17 @@
 
 use std::collections::HashSet;
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use shared::testkit::{ALICE, BOB, Event, TestEnv, money, user};
 
 shared::handler_test_helpers!(insights_balance_history::handle);
 
 const EVENT: &str = "insights-balance-history";
 
-/// The last 30 days, today included.
+/// The last 30 days, today included: today in the Gulf, as the engine dates balances (after
+/// 21:00 UTC the bank's latest balance is already tomorrow's in UTC terms).
 fn last_30_days() -> (NaiveDate, NaiveDate) {
-    let tomorrow = Utc::now().date_naive() + Duration::days(1);
+    let tomorrow = shared::insights::gulf_today() + Duration::days(1);
     (tomorrow - Duration::days(30), tomorrow)
 }
 
