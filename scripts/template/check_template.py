@@ -36,6 +36,7 @@ except ImportError:  # Python 3.10
 HTTP_ROUTES: dict[str, tuple[str, str]] = {
     "tarabut-connect": ("POST", "/tarabut/connect"),
     "tarabut-callback": ("GET", "/tarabut/callback"),
+    "tarabut-complete": ("POST", "/tarabut/complete"),
     "tarabut-sync": ("POST", "/tarabut/sync"),
     "finance-connections": ("GET", "/finance/connections"),
     "finance-connection-delete": ("DELETE", "/finance/connections/{id}"),
@@ -60,8 +61,11 @@ SYNC = TOKEN | {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"}
 TABLE_ACTIONS: dict[str, set[str]] = {
     # intent binding + pending connection (conditional PutItem)
     "tarabut-connect": TOKEN | {"dynamodb:PutItem"},
-    # intent get/consume, connection save, discard of a refused pending one, first sync
-    "tarabut-callback": SYNC | {"dynamodb:DeleteItem"},
+    # link attempt get and conditional moves, discard of a refused pending connection,
+    # revocation of an abandoned attempt's consent (token)
+    "tarabut-callback": TOKEN | {"dynamodb:DeleteItem"},
+    # link attempt moves, connection activation, accounts, first sync, discard on failure
+    "tarabut-complete": SYNC | {"dynamodb:DeleteItem"},
     "tarabut-sync": SYNC,
     "finance-refresh": SYNC,
     "finance-refresh-balances": SYNC,
@@ -69,15 +73,16 @@ TABLE_ACTIONS: dict[str, set[str]] = {
     "finance-connections": {"dynamodb:Query"},
     # connection get, revoke (token), erase by Query + BatchWriteItem, tombstone PutItem
     "finance-connection-delete": SYNC,
-    # due list, take_due (UpdateItem), then a sync per connection
-    "cron-sync-banks": SYNC,
+    # due list, take_due (UpdateItem), then a sync per connection; the link sweep discards
+    # pending connections (DeleteItem)
+    "cron-sync-banks": SYNC | {"dynamodb:DeleteItem"},
     # stored transactions/balances; refresh=true syncs first
     "insights-spending": SYNC,
     "insights-income": SYNC,
     "insights-salary": SYNC,
     "insights-balance-history": SYNC,
 }
-#: Only the cron reads the sparse index (ConnectionRepo::due).
+#: Only the cron reads the sparse index (ConnectionRepo::due, IntentRepo::due_for_sweep).
 INDEX_ACTIONS: dict[str, set[str]] = {"cron-sync-banks": {"dynamodb:Query"}}
 
 #: API Gateway's HTTP API cuts an integration at 30 s; the function must end first.

@@ -14,6 +14,9 @@ pub enum UseCaseError {
     /// id that cannot exist).
     #[error("{0}")]
     Invalid(String),
+    /// The caller is known but may not do this (a link started by another account).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]

@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::AppState;
+use crate::linking::SweepSummary;
 use crate::sync::{Scope, SyncOutcome, sync_connection};
 use crate::time::Deadline;
 
@@ -31,6 +32,8 @@ pub struct CronSummary {
     /// Taken by another run meanwhile, or left for the next run for lack of time.
     pub skipped: usize,
     pub elapsed_ms: u64,
+    /// Link attempts never completed by their own user, whose consents were revoked.
+    pub link_sweep: SweepSummary,
 }
 
 enum Outcome {
@@ -45,12 +48,22 @@ pub async fn run(
     deadline: Deadline,
 ) -> Result<CronSummary, crate::error::UseCaseError> {
     let started = Instant::now();
+    // First, while the run has all its time: it is a few calls, and a consent left behind by
+    // a phishing attempt must not wait for the syncs.
+    let link_sweep = match crate::linking::sweep(&state, deadline).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "link sweep failed; retried next run");
+            SweepSummary::default()
+        }
+    };
     let due = state
         .connections
         .due(state.clock.now(), MAX_PER_RUN)
         .await?;
     let mut summary = CronSummary {
         due: due.len(),
+        link_sweep,
         ..CronSummary::default()
     };
     let work_deadline = deadline.less(STOP_MARGIN);

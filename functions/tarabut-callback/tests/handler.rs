@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 
 use serde_json::json;
-use shared::banking::connection::{DUE_SHARDS, SYNC_INTERVAL, due_partition, due_sort_key};
-use shared::linking::{self, ConnectRequest, ConnectResponse};
+use sha2::{Digest, Sha256};
+use shared::banking::connection::due_sort_key;
+use shared::linking::{self, CODE_VALIDITY, ConnectRequest, ConnectResponse};
 use shared::store::{Item, ItemExt, Update, Value as Attr};
 use shared::testkit::{
-    ALICE, Answer, Bank, Event, TestEnv, TestTable, balances, connection_item, deadline,
-    transactions, user, with_pk, with_sk_prefix,
+    ALICE, Answer, BOB, Event, TestEnv, TestTable, connection_item, deadline, user, with_pk,
+    with_sk_prefix,
 };
 
 shared::handler_test_helpers!(tarabut_callback::handle);
@@ -93,100 +94,82 @@ fn binding<'a>(items: &'a [Item], intent_id: &str) -> &'a Item {
     with_pk(items, &format!("INTENT#{intent_id}"))[0]
 }
 
-// ---- success ----
+// ---- approval ----
 
+/// Bob starts a link and Alice approves it at her bank (a phished "verify your income" link).
+/// Her browser reaches our callback: before link completion existed, this activated Bob's
+/// connection with a year of her transactions. Now the callback activates nothing; it hands the
+/// browser a one-time code, stored only as its hash.
 #[tokio::test]
-async fn an_approved_consent_activates_the_connection_and_stores_its_data() {
+async fn an_approval_activates_nothing_and_hands_out_a_one_time_code() {
     let env = TestEnv::with_stopped_clock().await;
     let now = env.state.clock.now();
-    let (created, pairs) = consent(&env, true).await;
+    let bobs = linking::connect(
+        &env.state,
+        &user(BOB),
+        ConnectRequest {
+            provider_id: Some("BLUE".into()),
+            ..ConnectRequest::default()
+        },
+        deadline(),
+    )
+    .await
+    .unwrap();
+    let pairs = env
+        .control
+        .answer_connect(&bobs.connect_url, true, None)
+        .await;
     let query = redirect_query(&call(&env, &callback_event(&pairs)).await);
-    assert_eq!(query["status"], "connected");
-    assert_eq!(query["connectionId"], created.connection_id);
-    assert!(!query.contains_key("error"));
+    let dump = env.dump().await;
+    for prefix in ["ACCT#", "TXN#", "BAL#"] {
+        assert!(
+            with_sk_prefix(&dump, &format!("USER#{BOB}"), prefix).is_empty(),
+            "the approval reached Bob's account: {prefix}"
+        );
+    }
+    assert_eq!(
+        connection_item(&dump, BOB, &bobs.connection_id)
+            .s("status")
+            .unwrap(),
+        "pending"
+    );
+    assert_eq!(query["status"], "approved", "{query:?}");
+    assert_eq!(query["intentId"], bobs.intent_id);
+    assert_eq!(query["connectionId"], bobs.connection_id);
+    let code = &query["code"];
+    assert_eq!(code.len(), 64);
+    assert!(code.bytes().all(|b| b.is_ascii_hexdigit()));
 
-    // What Tarabut reports: the intent's consent, and the accounts that consent covers.
-    let token = env.token_of(ALICE).await;
+    // Tarabut's word, not the query's: the attempt holds the consent Tarabut reports.
+    let token = env.token_of(BOB).await;
     let intent = env
         .state
         .tarabut()
-        .get_intent(&token, &created.intent_id, deadline())
+        .get_intent(&token, &bobs.intent_id, deadline())
         .await
         .unwrap();
-    let consent_id = intent.consent_id.expect("Tarabut reports the consent");
-    let bank = Bank::read(&env, ALICE).await;
-    let bank_accounts = bank.accounts_of(&consent_id);
-
-    let id = &created.connection_id;
-    let dump = env.dump().await;
-    let conn = connection_item(&dump, ALICE, id);
-    assert_eq!(conn.s("status").unwrap(), "active");
-    assert_eq!(conn.s("consent_id").unwrap(), consent_id);
-    assert_eq!(conn.s("provider_id").unwrap(), "BLUE");
+    let attempt = binding(&dump, &bobs.intent_id);
+    assert_eq!(attempt.s("state").unwrap(), "approved");
     assert_eq!(
-        conn.n("consent_expires_at").unwrap(),
-        bank.consent_expiry(&consent_id).millis(),
-        "the consent's earliest expiry in Tarabut's account list"
+        Some(attempt.s("consent_id").unwrap()),
+        intent.consent_id.as_deref()
     );
-    // The first sync ran: it is recorded and the cron will come back later.
-    assert_eq!(conn.s("last_sync_status").unwrap(), "ok");
-    assert_eq!(conn.n("last_sync_at").unwrap(), now.millis());
-    let next = now + SYNC_INTERVAL;
-    assert_eq!(conn.n("next_sync_at").unwrap(), next.millis());
-    assert_eq!(
-        conn.s("gsi1pk").unwrap(),
-        due_partition(due_shard(ALICE, id))
-    );
-    assert_eq!(conn.s("gsi1sk").unwrap(), due_sort_key(next));
-    assert_eq!(
-        binding(&dump, &created.intent_id).n("consumed_at").unwrap(),
-        now.millis()
-    );
-
-    let accounts = with_sk_prefix(&dump, &format!("USER#{ALICE}"), &format!("ACCT#{id}#"));
-    let stored_accounts: Vec<&str> = accounts
+    assert_eq!(attempt.n("consumed_at").unwrap(), now.millis());
+    let code_expires = now + CODE_VALIDITY;
+    assert_eq!(attempt.n("code_expires_at").unwrap(), code_expires.millis());
+    // Swept (revoked) if the code is not used in time.
+    assert_eq!(attempt.s("gsi1pk").unwrap(), "LINKSWEEP");
+    assert_eq!(attempt.s("gsi1sk").unwrap(), due_sort_key(code_expires));
+    // The code is nowhere in the table; its SHA-256 is.
+    let hash: String = Sha256::digest(code.as_bytes())
         .iter()
-        .map(|a| a.s("account_id").unwrap())
+        .map(|b| format!("{b:02x}"))
         .collect();
-    assert_eq!(stored_accounts, bank_accounts, "the consent's accounts");
-    for a in &accounts {
-        assert_eq!(a.s("connection_id").unwrap(), id);
-        assert_eq!(a.s("currency").unwrap(), "BHD");
-        assert_eq!(
-            a.n("balance_minor").unwrap(),
-            bank.balance_minor(a.s("account_id").unwrap()),
-            "{a:?}"
-        );
-    }
-    let stored = transactions(&dump, ALICE);
-    let mut stored_ids: Vec<(String, String)> = stored
-        .iter()
-        .map(|t| {
-            (
-                t.s("account_id").unwrap().to_string(),
-                t.s("transaction_id").unwrap().to_string(),
-            )
-        })
-        .collect();
-    stored_ids.sort();
-    assert_eq!(
-        stored_ids,
-        bank.transaction_ids(&bank_accounts),
-        "every transaction of the consent's accounts, once"
+    assert_eq!(attempt.s("code_hash").unwrap(), hash);
+    assert!(
+        !format!("{dump:?}").contains(code.as_str()),
+        "the code is stored in clear"
     );
-    assert!(stored.iter().all(|t| t.s("connection_id").unwrap() == id));
-    assert_eq!(balances(&dump, ALICE).len(), accounts.len());
-}
-
-/// The due-index shard of a connection: FNV-1a of `<user>#<connectionId>`, modulo the shard
-/// count (stable across processes and versions, `shared::banking::connection::mapping`).
-fn due_shard(sub: &str, connection_id: &str) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in format!("{sub}#{connection_id}").bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h % DUE_SHARDS
 }
 
 #[tokio::test]
@@ -204,12 +187,12 @@ async fn tarabuts_tg_intent_id_name_is_understood() {
         })
         .collect();
     let query = redirect_query(&call(&env, &callback_event(&renamed)).await);
-    assert_eq!(query["status"], "connected");
+    assert_eq!(query["status"], "approved");
     assert_eq!(query["connectionId"], created.connection_id);
 }
 
 #[tokio::test]
-async fn replaying_a_successful_callback_changes_nothing() {
+async fn replaying_an_approved_callback_changes_nothing() {
     let env = TestEnv::start().await;
     let (_, pairs) = consent(&env, true).await;
     assert_eq!(call(&env, &callback_event(&pairs)).await.status, 302);
@@ -243,11 +226,23 @@ async fn a_denied_consent_redirects_with_failed_and_drops_the_pending_connection
     let dump = env.dump().await;
     assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "CONN#").is_empty());
     assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "ACCT#").is_empty());
+    let attempt = binding(&dump, &created.intent_id);
+    assert_eq!(attempt.s("state").unwrap(), "abandoned");
     assert_eq!(
-        binding(&dump, &created.intent_id).n("consumed_at").unwrap(),
+        attempt.n("consumed_at").unwrap(),
         env.state.clock.now().millis()
     );
-    // Neither a replay nor a forged success can bring it back.
+    // A replay sweeps it at once (Tarabut: no consent to revoke); after that, neither a
+    // replay nor a forged success changes anything.
+    let replay = redirect_query(&call(&env, &callback_event(&pairs)).await);
+    assert_eq!(replay["error"], "already_used");
+    assert_eq!(env.control.calls("revoke_consent").await, 0);
+    assert!(
+        binding(&env.dump().await, &created.intent_id)
+            .opt_s("gsi1pk")
+            .unwrap()
+            .is_none()
+    );
     refused_callback(&env, callback_event(&pairs), "already_used").await;
     let forged = [
         ("intentId".to_string(), created.intent_id.clone()),
@@ -298,10 +293,11 @@ async fn missing_malformed_or_repeated_intent_ids_change_nothing() {
     refused_callback(&env, Event::load(EVENT).query(&[]), "invalid_request").await;
 }
 
+/// The query says SUCCESSFUL but Alice never approved: Tarabut's intent is still pending. The
+/// callback believes Tarabut, and the hit consumed the intent.
 #[tokio::test]
-async fn a_success_tarabut_does_not_confirm_activates_nothing() {
+async fn a_success_tarabut_does_not_confirm_activates_nothing_and_ends_the_intent() {
     let env = TestEnv::start().await;
-    // Alice never approved: the intent is still pending at Tarabut.
     let created = connect_only(&env).await;
     let forged = [
         ("intentId".to_string(), created.intent_id.clone()),
@@ -309,26 +305,36 @@ async fn a_success_tarabut_does_not_confirm_activates_nothing() {
     ];
     let query = redirect_query(&call(&env, &callback_event(&forged)).await);
     assert_eq!(query["status"], "error");
-    assert_eq!(query["error"], "consent_not_confirmed");
+    assert_eq!(query["error"], "not_approved");
+    assert!(!query.contains_key("code"));
     let dump = env.dump().await;
     assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "CONN#").is_empty());
     assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "ACCT#").is_empty());
+    assert_eq!(
+        binding(&dump, &created.intent_id).s("state").unwrap(),
+        "abandoned"
+    );
 }
 
 #[tokio::test]
 async fn a_tarabut_failure_while_confirming_activates_nothing() {
     let env = TestEnv::start().await;
-    let (_, pairs) = consent(&env, true).await;
+    let (created, pairs) = consent(&env, true).await;
     env.control
         .fault(json!({"endpoint": "get_intent", "status": 500}))
         .await;
     let query = redirect_query(&call(&env, &callback_event(&pairs)).await);
     assert_eq!(query["status"], "error");
     assert_eq!(query["error"], "server_error");
+    assert!(!query.contains_key("code"));
     let dump = env.dump().await;
     assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "ACCT#").is_empty());
-    // The pending connection is dropped, not left half-linked.
+    // The pending connection is dropped, not left half-linked, and the attempt waits for the
+    // sweep, which revokes the consent Alice did give.
     assert!(with_sk_prefix(&dump, &format!("USER#{ALICE}"), "CONN#").is_empty());
+    let attempt = binding(&dump, &created.intent_id);
+    assert_eq!(attempt.s("state").unwrap(), "abandoned");
+    assert_eq!(attempt.s("gsi1pk").unwrap(), "LINKSWEEP");
 }
 
 /// Connects Alice without answering Tarabut's connect page.
@@ -347,9 +353,9 @@ async fn connect_only(env: &TestEnv) -> ConnectResponse {
 
 /// Eight copies of one callback at the same moment, on the local DynamoDB (real network
 /// latency interleaves them): the intent is consumed once, by a conditional write, so exactly
-/// one activates the connection and Tarabut is asked about it once.
+/// one gets a code and Tarabut is asked about it once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_callbacks_for_one_intent_activate_it_once() {
+async fn concurrent_callbacks_for_one_intent_approve_it_once() {
     let env = TestEnv::on_dynamodb().await;
     let (_, pairs) = consent(&env, true).await;
     env.control.reset_counters().await;
@@ -371,7 +377,7 @@ async fn concurrent_callbacks_for_one_intent_activate_it_once() {
     }
     statuses.sort();
     let mut expected = vec!["already_used".to_string(); 7];
-    expected.push("connected".into());
+    expected.push("approved".into());
     assert_eq!(statuses, expected);
     assert_eq!(
         env.control.calls("get_intent").await,

@@ -85,9 +85,14 @@ async fn creates_one_pending_connection_and_one_intent_binding() {
     assert!(binding.opt_n("consumed_at").unwrap().is_none());
     assert_eq!(
         binding.n("expires_at_s").unwrap(),
-        (expiry + Duration::from_secs(86_400)).epoch_secs(),
-        "the TTL attribute: a day after the expiry"
+        (expiry + Duration::from_secs(7 * 86_400)).epoch_secs(),
+        "the TTL attribute: a week after the expiry (room for the sweep to revoke)"
     );
+    assert_eq!(binding.s("state").unwrap(), "pending");
+    // In the sweep index from the start: an approval never brought back to us is revoked
+    // once the intent has expired.
+    assert_eq!(binding.s("gsi1pk").unwrap(), "LINKSWEEP");
+    assert_eq!(binding.n("sweep_at").unwrap(), expiry.millis());
 }
 
 #[tokio::test]

@@ -10,5 +10,5 @@ pub mod transactions;
 pub use accounts::{AccountRecord, AccountRepo};
 pub use balances::{BalanceRepo, BalanceSnapshot};
 pub use connection::{Connection, ConnectionRepo, ConnectionStatus, DueConnection};
-pub use intents::{IntentBinding, IntentRepo};
+pub use intents::{IntentBinding, IntentRepo, LinkState};
 pub use transactions::{StoredTransaction, TransactionRepo};

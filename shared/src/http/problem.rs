@@ -31,6 +31,7 @@ impl HttpError {
             }
             HttpError::UseCase(e) => match e {
                 UseCaseError::Invalid(_) => (400, "bad-request", "Bad request"),
+                UseCaseError::Forbidden(_) => (403, "forbidden", "Forbidden"),
                 UseCaseError::NotFound(_) => (404, "not-found", "Not found"),
                 UseCaseError::Conflict(_) => (409, "conflict", "Conflict"),
                 UseCaseError::ReauthRequired { .. } => {

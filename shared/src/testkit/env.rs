@@ -12,7 +12,7 @@ use super::users::user;
 use crate::AppState;
 use crate::config::Config;
 use crate::identity::UserId;
-use crate::linking::{self, CallbackQuery, ConnectRequest};
+use crate::linking::{self, CallbackQuery, CompleteRequest, ConnectRequest};
 use crate::store::{DynamoTable, Item, MemoryTable, Table, create_table};
 use crate::time::{Clock, Deadline, ManualClock, SystemClock, Timestamp};
 
@@ -288,8 +288,9 @@ impl<T: TestTable> TestEnv<T> {
         [self.link(user, "BLUE").await, self.link(user, "RED").await]
     }
 
-    /// Links a bank for `user` the way a browser would: connect, approve on the sandbox's
-    /// connect page, then the callback. Returns the connection id.
+    /// Links a bank for `user` the way a browser and the app would: connect, approve on the
+    /// sandbox's connect page, the callback, then the app's completion with the code. Returns
+    /// the connection id.
     pub async fn link(&self, user: &UserId, provider: &str) -> String {
         let deadline = Deadline::after(Duration::from_secs(60));
         let created = linking::connect(
@@ -303,11 +304,38 @@ impl<T: TestTable> TestEnv<T> {
         )
         .await
         .expect("connect");
-        let answer = self
-            .control
-            .answer_connect(&created.connect_url, true, None)
-            .await;
-        let get = |k: &str| answer.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let query = self.approve(&created.connect_url).await;
+        assert_eq!(
+            query.get("status").map(String::as_str),
+            Some("approved"),
+            "{query:?}"
+        );
+        let completed = linking::complete(
+            &self.state,
+            user,
+            CompleteRequest {
+                intent_id: query["intentId"].clone(),
+                code: query["code"].clone(),
+            },
+            deadline,
+        )
+        .await
+        .expect("complete");
+        assert_eq!(completed.connection_id, created.connection_id);
+        completed.connection_id
+    }
+
+    /// A browser approving at Tarabut's connect page and following the redirect to our
+    /// callback: the query of the callback's redirect to the app (`status`, `intentId`,
+    /// `connectionId`, `code` or `error`).
+    pub async fn approve(&self, connect_url: &str) -> HashMap<String, String> {
+        let answer = self.control.answer_connect(connect_url, true, None).await;
+        self.callback(&answer).await
+    }
+
+    /// Our callback hit with `pairs` (what Tarabut's redirect carried): the app redirect's query.
+    pub async fn callback(&self, pairs: &[(String, String)]) -> HashMap<String, String> {
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         let location = linking::callback(
             &self.state,
             CallbackQuery {
@@ -315,15 +343,9 @@ impl<T: TestTable> TestEnv<T> {
                 status: get("status"),
                 error: get("error"),
             },
-            deadline,
+            Deadline::after(Duration::from_secs(60)),
         )
         .await;
-        let query: HashMap<String, String> = location.query_pairs().into_owned().collect();
-        assert_eq!(
-            query.get("status").map(String::as_str),
-            Some("connected"),
-            "{location}"
-        );
-        query["connectionId"].clone()
+        location.query_pairs().into_owned().collect()
     }
 }

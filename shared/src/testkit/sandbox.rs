@@ -137,6 +137,23 @@ impl SandboxControl {
         (r["consentId"].as_str().unwrap_or_default().to_string(), ids)
     }
 
+    /// The consent's status at Tarabut: `ACTIVE`, `EXPIRED` or `REVOKED`.
+    pub async fn consent_status(&self, consent_id: &str) -> String {
+        let r = self
+            .http
+            .get(format!("{}/_sandbox/consents/{consent_id}", self.base))
+            .send()
+            .await
+            .expect("sandbox control call");
+        assert!(
+            r.status().is_success(),
+            "consent {consent_id}: {}",
+            r.status()
+        );
+        let v: Value = r.json().await.expect("consent JSON");
+        v["status"].as_str().unwrap_or_default().to_string()
+    }
+
     pub async fn expire_consent(&self, consent_id: &str) {
         self.post(
             &format!("/_sandbox/consents/{consent_id}/expire"),

@@ -22,7 +22,9 @@ use crate::gateway::{Gateway, lambda_context, message};
 pub const CRON_BUDGET: Duration = Duration::from_secs(300);
 
 /// `GET /app/linked`: where `APP_REDIRECT_URL` points by default, so a browser walk through
-/// connect → approve → callback ends on a readable page.
+/// connect → approve → callback ends on a readable page. It stands in for the app: after an
+/// approval it completes the link (`POST /tarabut/complete` with the one-time code) as the dev
+/// user typed in, the way the app does with its user's JWT.
 pub async fn app_linked(Query(query): Query<BTreeMap<String, String>>) -> Html<String> {
     let field = |name: &str| query.get(name).map(String::as_str).unwrap_or("—");
     let rows: String = ["status", "connectionId", "error"]
@@ -34,14 +36,42 @@ pub async fn app_linked(Query(query): Query<BTreeMap<String, String>>) -> Html<S
             )
         })
         .collect();
+    let completion = match (query.get("intentId"), query.get("code")) {
+        (Some(intent_id), Some(code)) if field("status") == "approved" => format!(
+            "<form id=\"complete\"><p>Complete the link as dev user \
+             <input name=\"user\" value=\"sara\"> <button>Complete</button></p></form>\
+             <pre id=\"result\"></pre>\
+             <script>\
+             document.getElementById('complete').addEventListener('submit', async (e) => {{\
+               e.preventDefault();\
+               const user = new FormData(e.target).get('user');\
+               const r = await fetch('/tarabut/complete', {{method: 'POST', headers: \
+                 {{'authorization': 'Bearer dev:' + user, 'content-type': 'application/json'}}, \
+                 body: JSON.stringify({{intentId: {intent_id}, code: {code}}})}});\
+               document.getElementById('result').textContent = r.status + ' ' + await r.text();\
+             }});\
+             </script>",
+            intent_id = js_string(intent_id),
+            code = js_string(code),
+        ),
+        _ => String::new(),
+    };
     Html(format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Bank link: {status}</title></head>\
-         <body><h1>Bank link: {status}</h1><table>{rows}</table>\
+         <body><h1>Bank link: {status}</h1><table>{rows}</table>{completion}\
          <p>This page stands in for the app (<code>APP_REDIRECT_URL</code>). Next: \
          <code>POST /tarabut/sync</code> with <code>{{\"connectionId\": \"…\"}}</code>, then \
          <code>GET /finance/connections</code>.</p></body></html>",
         status = escape(field("status")),
     ))
+}
+
+/// A JavaScript string literal of `text` that cannot end the script element.
+fn js_string(text: &str) -> String {
+    serde_json::to_string(text)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
 }
 
 fn escape(text: &str) -> String {

@@ -68,6 +68,7 @@ macro_rules! route {
 pub static ROUTES: &[Route] = &[
     route!("POST" "/tarabut/connect", Jwt, "tarabut-connect" => tarabut_connect),
     route!("GET" "/tarabut/callback", Public, "tarabut-callback" => tarabut_callback),
+    route!("POST" "/tarabut/complete", Jwt, "tarabut-complete" => tarabut_complete),
     route!("POST" "/tarabut/sync", Jwt, "tarabut-sync" => tarabut_sync),
     route!("GET" "/finance/connections", Jwt, "finance-connections" => finance_connections),
     route!("DELETE" "/finance/connections/{id}", Jwt, "finance-connection-delete" => finance_connection_delete),

@@ -21,9 +21,10 @@ use shared::store::ItemExt;
 use shared::testkit::{ALICE, DynamoEnv, Event, TestEnv, test_env_vars, user, workspace_root};
 use shared::time::{Clock, SystemClock};
 
-const FUNCTIONS: [&str; 12] = [
+const FUNCTIONS: [&str; 13] = [
     "tarabut-connect",
     "tarabut-callback",
+    "tarabut-complete",
     "tarabut-sync",
     "finance-connections",
     "finance-connection-delete",
@@ -200,6 +201,46 @@ async fn tarabut_callback_redirects_an_unknown_intent_with_status_error() {
     assert!(location.contains("error=unknown_intent"), "{location}");
     assert!(env.dump().await.is_empty());
     f.stop().await;
+}
+
+/// The whole link through the binaries: connect, the approval at the sandbox, the callback's
+/// redirect with the code, and the completion by the same user.
+#[tokio::test]
+async fn tarabut_complete_activates_the_link_its_own_user_started() {
+    let env = TestEnv::on_dynamodb().await;
+    let mut connect = start(&env, "tarabut-connect").await;
+    let (status, created) = http_answer(&connect.invoke(Event::load("tarabut-connect").0).await);
+    assert_eq!(status, 201, "{created}");
+    connect.stop().await;
+    let query = env.approve(created["connectUrl"].as_str().unwrap()).await;
+    assert_eq!(query["status"], "approved", "{query:?}");
+    let mut f = start(&env, "tarabut-complete").await;
+    let body = json!({ "intentId": query["intentId"], "code": query["code"] }).to_string();
+    // Bob presents Alice's code: refused.
+    let (status, problem) = http_answer(
+        &f.invoke(
+            Event::load("tarabut-complete")
+                .user(shared::testkit::BOB)
+                .body(&body)
+                .0,
+        )
+        .await,
+    );
+    assert_eq!(status, 403, "{problem}");
+    assert_eq!(problem["type"], "/problems/forbidden");
+    let refused = f
+        .invoke(Event::load("negative/tarabut-complete.no-claims").0)
+        .await;
+    assert_eq!(http_answer(&refused).0, 401);
+    f.stop().await;
+    // The refusal revoked the consent: the link is over for Alice too.
+    let conn = env
+        .state
+        .connections
+        .get(&user(ALICE), created["connectionId"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert!(conn.is_none(), "{conn:?}");
 }
 
 #[tokio::test]

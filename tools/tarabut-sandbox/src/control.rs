@@ -32,6 +32,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/_sandbox/config", get(get_config).post(set_config))
         .route("/_sandbox/tokens/invalidate", post(invalidate_tokens))
         .route("/_sandbox/consents", post(create_consent))
+        .route("/_sandbox/consents/{id}", get(consent_state))
         .route("/_sandbox/consents/{id}/expire", post(expire_consent))
         .route("/_sandbox/intents/{id}/expire", post(expire_intent))
 }
@@ -239,6 +240,23 @@ async fn create_consent(
 struct ConsentState {
     consent_id: String,
     status: &'static str,
+}
+
+/// A consent's status as of now (ACTIVE, EXPIRED or REVOKED): what a test asserts after the
+/// backend was supposed to revoke it.
+async fn consent_state(
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<Json<ConsentState>, ApiError> {
+    let store = state.store();
+    let consent = store
+        .consents
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("consent {id} not found")))?;
+    Ok(Json(ConsentState {
+        status: consent.effective_status(Utc::now()).as_str(),
+        consent_id: id,
+    }))
 }
 
 /// ACTIVE → EXPIRED (idempotent for EXPIRED); a REVOKED consent stays revoked (409).

@@ -36,14 +36,18 @@ impl ConnectionRepo {
 
     /// Deletes a connection whose linking failed, only while it is still pending (a late
     /// callback must not remove a connection that became active meanwhile).
-    pub async fn delete_pending(&self, c: &Connection) -> Result<(), StoreError> {
+    pub async fn delete_pending(
+        &self,
+        user: &UserId,
+        connection_id: &str,
+    ) -> Result<(), StoreError> {
         let cond = Cond::eq(
             "status",
             Value::S(ConnectionStatus::Pending.as_str().into()),
         );
         match self
             .table
-            .delete(&key(&c.user, &c.connection_id), Some(&cond))
+            .delete(&key(user, connection_id), Some(&cond))
             .await
         {
             Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),

@@ -119,13 +119,24 @@ impl Api {
         let app = Url::parse(&app_location).unwrap();
         assert_eq!(app.path(), "/app/linked");
         let query: Vec<(String, String)> = app.query_pairs().into_owned().collect();
-        assert_eq!(
-            query,
-            vec![
-                ("status".to_string(), "connected".to_string()),
-                ("connectionId".to_string(), connection_id.clone()),
-            ]
-        );
+        let keys: Vec<&str> = query.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["status", "intentId", "connectionId", "code"]);
+        let get = |name: &str| query.iter().find(|(k, _)| k == name).unwrap().1.clone();
+        assert_eq!(get("status"), "approved");
+        assert_eq!(get("connectionId"), connection_id);
+
+        // The app completes the link with its user's JWT and the one-time code.
+        let complete = self
+            .call(
+                Method::POST,
+                "/tarabut/complete",
+                Some(user),
+                Some(json!({ "intentId": get("intentId"), "code": get("code") })),
+            )
+            .await;
+        assert_eq!(complete.status, StatusCode::OK, "{}", complete.text);
+        assert_eq!(complete.json()["connectionId"], connection_id);
+        assert_eq!(complete.json()["status"], "active");
         Linked {
             connection_id,
             app_location,

@@ -17,8 +17,14 @@ async fn the_readme_walk_links_syncs_and_lists_a_bank() {
     let page = api.get_absolute(&linked.app_location).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.header("content-type").starts_with("text/html"));
-    assert!(page.text.contains("Bank link: connected"), "{}", page.text);
+    assert!(page.text.contains("Bank link: approved"), "{}", page.text);
     assert!(page.text.contains(&linked.connection_id));
+    // The page completes the link with the code, as the app would.
+    assert!(
+        page.text.contains("fetch('/tarabut/complete'"),
+        "{}",
+        page.text
+    );
 
     api.sync_and_list("sara", &linked.connection_id).await;
 }
