@@ -1,12 +1,13 @@
 //! The caller's connections: list them (`GET /finance/connections`) and delete one (revoke the
 //! consent at Tarabut, then erase its data: `DELETE /finance/connections/{id}`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
 use crate::AppState;
-use crate::banking::ConnectionStatus;
+use crate::banking::{Connection, ConnectionStatus};
+use crate::erasure;
 use crate::error::UseCaseError;
 use crate::identity::UserId;
 use crate::tarabut::{Revoked, TarabutError};
@@ -55,9 +56,11 @@ pub async fn list(state: &AppState, user: &UserId) -> Result<ConnectionList, Use
     Ok(ConnectionList { connections: views })
 }
 
-/// Revokes the consent at Tarabut by consent id (404 there = already revoked), then erases
-/// the connection's accounts, transactions and balances and leaves a tombstone. A Tarabut
-/// failure leaves everything in place (502). Repeating it answers the same.
+/// Revokes the consent at Tarabut by consent id (404 there = already revoked), writes the
+/// tombstone (from then on no read shows the connection's data), then erases its accounts,
+/// transactions and balances (docs/architecture.md §3.7). A Tarabut failure leaves everything
+/// in place (502). Repeating it erases again (a sync running meanwhile may have written) and
+/// answers the same.
 pub async fn delete(
     state: &AppState,
     user: &UserId,
@@ -70,59 +73,52 @@ pub async fn delete(
     let Some(conn) = state.connections.get(user, connection_id).await? else {
         return Err(UseCaseError::NotFound("connection"));
     };
-    if conn.deleted_at.is_some() {
-        return Ok(());
+    if conn.deleted_at.is_none() {
+        revoke(state, &conn, deadline).await?;
+        state
+            .connections
+            .tombstone(&conn, state.clock.now())
+            .await?;
     }
-    if let Some(consent_id) = conn.consent_id.as_deref()
-        && conn.status != ConnectionStatus::Revoked
-    {
-        let revoked = state
-            .tokens
-            .call(user, deadline, |token| async move {
-                state
-                    .tarabut()
-                    .revoke_consent(&token, consent_id, deadline)
-                    .await
-            })
-            .await;
-        match revoked {
-            Ok(Revoked::Now) | Ok(Revoked::AlreadyGone) => {}
-            // A consent Tarabut already considers expired/revoked cannot be revoked again.
-            Err(CallError::Tarabut(TarabutError::Forbidden)) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "revoking the consent failed; nothing deleted");
-                return Err(UseCaseError::Upstream(format!("revoke consent: {e}")));
-            }
-        }
-    }
-    let (accounts, others): (Vec<_>, Vec<_>) = state
-        .accounts
-        .list(user)
-        .await?
-        .into_iter()
-        .partition(|a| a.connection_id == connection_id);
-    // The same bank linked again (say after its consent expired) holds the same bank accounts,
-    // and transactions and balances are keyed by account: they stay while another of the
-    // user's connections still holds the account.
-    let still_held: HashSet<&str> = others.iter().map(|a| a.account_id.as_str()).collect();
-    let ids: HashSet<String> = accounts
-        .iter()
-        .map(|a| a.account_id.clone())
-        .filter(|id| !still_held.contains(id.as_str()))
-        .collect();
-    let transactions = state.transactions.delete_for_accounts(user, &ids).await?;
-    let balances = state.balances.delete_for_accounts(user, &ids).await?;
-    state.accounts.delete_all(&accounts).await?;
-    state
-        .connections
-        .tombstone(&conn, state.clock.now())
-        .await?;
+    let erased = erasure::erase_connection_data(state, user, connection_id).await?;
     tracing::info!(
         connection = connection_id,
-        accounts = accounts.len(),
-        transactions,
-        balances,
+        accounts = erased.accounts,
+        transactions = erased.transactions,
+        balances = erased.balances,
         "connection deleted"
     );
     Ok(())
+}
+
+/// Revokes the connection's consent at Tarabut, if it has one that is not already revoked.
+async fn revoke(
+    state: &AppState,
+    conn: &Connection,
+    deadline: Deadline,
+) -> Result<(), UseCaseError> {
+    let Some(consent_id) = conn.consent_id.as_deref() else {
+        return Ok(());
+    };
+    if conn.status == ConnectionStatus::Revoked {
+        return Ok(());
+    }
+    let revoked = state
+        .tokens
+        .call(&conn.user, deadline, |token| async move {
+            state
+                .tarabut()
+                .revoke_consent(&token, consent_id, deadline)
+                .await
+        })
+        .await;
+    match revoked {
+        Ok(Revoked::Now) | Ok(Revoked::AlreadyGone) => Ok(()),
+        // A consent Tarabut already considers expired/revoked cannot be revoked again.
+        Err(CallError::Tarabut(TarabutError::Forbidden)) => Ok(()),
+        Err(e) => {
+            tracing::warn!(error = %e, "revoking the consent failed; nothing deleted");
+            Err(UseCaseError::Upstream(format!("revoke consent: {e}")))
+        }
+    }
 }

@@ -8,6 +8,8 @@
 //! [`error::UseCaseError`]):
 //! - [`linking`]: connect a bank (the Tarabut intent) and Tarabut's redirect back (callback).
 //! - [`connections`]: list the caller's connections, delete one (revoke, then erase).
+//! - [`erasure`]: erasure that sticks while syncs run: reads hide a deleted connection's data,
+//!   and its data is erased again by the sync that raced the delete and by the schedule.
 //! - [`sync`]: sync one connection; what the user triggers (sync, refresh, live balances).
 //! - [`scheduled_sync`]: the EventBridge-scheduled sync of every due connection.
 //! - [`insights`]: the insight routes over the pure engine (crate `insights_engine`).
@@ -31,6 +33,7 @@
 pub mod banking;
 pub mod config;
 pub mod connections;
+pub mod erasure;
 pub mod error;
 pub mod http;
 pub mod identity;

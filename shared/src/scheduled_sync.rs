@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::AppState;
+use crate::erasure::ErasureSweep;
 use crate::linking::SweepSummary;
 use crate::sync::{Scope, SyncOutcome, sync_connection};
 use crate::time::Deadline;
@@ -34,6 +35,8 @@ pub struct CronSummary {
     pub elapsed_ms: u64,
     /// Link attempts never completed by their own user, whose consents were revoked.
     pub link_sweep: SweepSummary,
+    /// Deleted connections whose data was erased a last time (docs/architecture.md §3.7).
+    pub erasure_sweep: ErasureSweep,
 }
 
 enum Outcome {
@@ -57,6 +60,13 @@ pub async fn run(
             SweepSummary::default()
         }
     };
+    let erasure_sweep = match crate::erasure::sweep(&state).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "erasure sweep failed; retried next run");
+            ErasureSweep::default()
+        }
+    };
     let due = state
         .connections
         .due(state.clock.now(), MAX_PER_RUN)
@@ -64,6 +74,7 @@ pub async fn run(
     let mut summary = CronSummary {
         due: due.len(),
         link_sweep,
+        erasure_sweep,
         ..CronSummary::default()
     };
     let work_deadline = deadline.less(STOP_MARGIN);
@@ -99,6 +110,7 @@ pub async fn run(
             match sync_connection(&state, conn, Scope::Transactions, deadline.less(Duration::from_secs(1))).await {
                 Ok(SyncOutcome::Synced(_)) => Outcome::Synced,
                 Ok(SyncOutcome::ReauthRequired { .. }) => Outcome::Reauth,
+                Ok(SyncOutcome::Deleted { .. }) => Outcome::Skipped,
                 Err(e) => {
                     tracing::warn!(connection = %d.connection_id, error = %e, "scheduled sync failed");
                     Outcome::Failed

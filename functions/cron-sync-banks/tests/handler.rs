@@ -277,7 +277,8 @@ async fn two_overlapping_runs_sync_a_due_connection_once() {
 }
 
 /// A DELETE while a slow scheduled sync of the same connection is under way: the sync's final
-/// save is conditional on the item not being deleted, so the tombstone stays a tombstone.
+/// save is conditional on the item not being deleted, so the tombstone stays a tombstone (what
+/// the sync wrote is shared/tests/erasure.rs's concern).
 #[tokio::test]
 async fn a_delete_during_a_sync_is_not_undone_by_the_sync() {
     let env = TestEnv::start().await;
@@ -302,5 +303,10 @@ async fn a_delete_during_a_sync_is_not_undone_by_the_sync() {
     let conn = connection_item(&dump, ALICE, &id);
     assert_eq!(conn.s("status").unwrap(), "revoked", "still a tombstone");
     assert!(conn.n("deleted_at").is_ok());
-    assert!(conn.get("gsi1pk").is_none(), "off the schedule");
+    assert!(conn.get("next_sync_at").is_none(), "off the schedule");
+    assert_eq!(
+        conn.s("gsi1pk").unwrap(),
+        "ERASESWEEP",
+        "due for its last erasure only"
+    );
 }

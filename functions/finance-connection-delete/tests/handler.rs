@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use serde_json::json;
-use shared::banking::connection::TOMBSTONE_KEPT;
+use shared::banking::connection::{ERASE_SETTLE, TOMBSTONE_KEPT};
 use shared::error::UseCaseError;
 use shared::linking::{self, CallbackQuery, ConnectRequest};
 use shared::store::{Item, ItemExt};
@@ -60,10 +60,13 @@ fn assert_erased(items: &[Item], sub: &str, id: &str, now: Timestamp) {
         (now + TOMBSTONE_KEPT).epoch_secs(),
         "the TTL attribute"
     );
-    assert!(
-        tombstone.opt_s("gsi1pk").unwrap().is_none(),
-        "no longer due"
+    // No longer due for sync; due for the scheduled run's last erasure instead (§3.7).
+    assert_eq!(tombstone.s("gsi1pk").unwrap(), "ERASESWEEP");
+    assert_eq!(
+        tombstone.n("erase_sweep_at").unwrap(),
+        (now + ERASE_SETTLE).millis()
     );
+    assert!(tombstone.opt_n("next_sync_at").unwrap().is_none());
 }
 
 // ---- happy path ----

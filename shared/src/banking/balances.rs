@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::identity::UserId;
 use crate::money::{Currency, Money, MoneyError};
-use crate::store::{Item, ItemExt, Key, Query, SortKey, StoreError, Table, Write};
+use crate::store::{Item, ItemExt, Key, Query, StoreError, Table, Write};
 use crate::tarabut;
 use crate::time::Timestamp;
 
@@ -136,16 +136,16 @@ impl BalanceRepo {
             .collect()
     }
 
-    pub async fn delete_for_accounts(
+    /// Deletes the snapshots for which `covers(connection_id, account_id)` holds; returns how
+    /// many.
+    pub async fn delete_matching(
         &self,
         user: &UserId,
-        account_ids: &HashSet<String>,
+        covers: impl Fn(&str, &str) -> bool,
     ) -> Result<usize, StoreError> {
         let mut writes = Vec::new();
-        for account_id in account_ids {
-            let q = Query::partition(partition(user))
-                .sort(SortKey::BeginsWith(format!("{account_id}#")));
-            for item in self.table.query(&q).await? {
+        for item in self.table.query(&Query::partition(partition(user))).await? {
+            if covers(item.s("connection_id")?, item.s("account_id")?) {
                 writes.push(Write::Delete(Key::of(&item)?));
             }
         }

@@ -283,17 +283,17 @@ impl TransactionRepo {
         Ok(new)
     }
 
-    /// Deletes every transaction of the given accounts (a keyed Query of the user's
-    /// partition, then batched deletes).
-    pub async fn delete_for_accounts(
+    /// Deletes the transactions for which `covers(connection_id, account_id)` holds (one keyed
+    /// Query of the user's partition, then batched deletes); returns how many.
+    pub async fn delete_matching(
         &self,
         user: &UserId,
-        account_ids: &HashSet<String>,
+        covers: impl Fn(&str, &str) -> bool,
     ) -> Result<usize, StoreError> {
         let items = self.table.query(&Query::partition(partition(user))).await?;
         let mut writes = Vec::new();
         for item in items {
-            if account_ids.contains(item.s("account_id")?) {
+            if covers(item.s("connection_id")?, item.s("account_id")?) {
                 writes.push(Write::Delete(Key::of(&item)?));
             }
         }

@@ -22,19 +22,25 @@ pub(super) struct Loaded {
     pub transactions: Vec<Transaction>,
 }
 
-/// The caller's accounts (all connections still present) and the transactions booked on
-/// `[from, to]`.
+/// The caller's accounts on connections not deleted and their transactions booked on
+/// `[from, to]`. Rows a sync wrote after a delete are never shown (§3.7).
 pub(super) async fn load(
     state: &AppState,
     user: &UserId,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Loaded, UseCaseError> {
-    let records = state.accounts.list(user).await?;
+    let records = crate::erasure::visible_accounts(state, user).await?;
+    let visible: std::collections::HashSet<&str> =
+        records.iter().map(|r| r.account_id.as_str()).collect();
     let stored = state.transactions.range(user, from, to).await?;
     Ok(Loaded {
         accounts: records.iter().map(account).collect(),
-        transactions: stored.into_iter().map(transaction).collect(),
+        transactions: stored
+            .into_iter()
+            .filter(|t| visible.contains(t.account_id.as_str()))
+            .map(transaction)
+            .collect(),
         records,
     })
 }

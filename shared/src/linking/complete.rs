@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::banking::{Connection, ConnectionStatus, IntentBinding, LinkState};
 use crate::error::UseCaseError;
 use crate::identity::UserId;
+use crate::store::StoreError;
 use crate::sync::connection::{Scope, SyncOutcome, SyncSummary, sync_connection, valid_id};
 use crate::sync::consent::consent_accounts;
 use crate::time::Deadline;
@@ -139,6 +140,7 @@ pub async fn complete(
             tracing::warn!("consent unusable right after linking");
             None
         }
+        Ok(SyncOutcome::Deleted { .. }) => return Err(UseCaseError::NotFound("connection")),
         Err(e) => {
             tracing::warn!(error = %e, "first sync incomplete; the cron will finish it");
             None
@@ -250,6 +252,15 @@ async fn activate(
     conn.consent_expires_at = found.expires_at;
     conn.updated_at = now;
     conn.next_sync_at = Some(now);
-    state.connections.save(&conn).await?;
-    Ok(conn)
+    match state.connections.save(&conn).await {
+        Ok(()) => Ok(conn),
+        Err(StoreError::ConditionFailed) => {
+            // Deleted while it was activated: the accounts just written go too (§3.7).
+            crate::erasure::erase_connection_data(state, &conn.user, &conn.connection_id).await?;
+            Err(UseCaseError::Conflict(
+                "the pending connection of this link is gone".into(),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

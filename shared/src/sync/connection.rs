@@ -53,6 +53,10 @@ pub enum SyncOutcome {
     ReauthRequired {
         connection_id: String,
     },
+    /// The user deleted the connection while it synced: what the sync wrote is erased again.
+    Deleted {
+        connection_id: String,
+    },
 }
 
 /// Loads one of the caller's connections; unknown, foreign, malformed or deleted ids are all
@@ -102,35 +106,52 @@ pub async fn sync_connection(
         }
         ConnectionStatus::Revoked => return Err(UseCaseError::NotFound("connection")),
     }
-    match run(state, &conn, scope, deadline).await {
+    let connection_id = conn.connection_id.clone();
+    let recorded = match run(state, &conn, scope, deadline).await {
         Ok((summary, synced_at)) => {
             // The time the answer reports is the time stored.
             conn.synced(synced_at);
-            save(state, &conn).await?;
-            Ok(SyncOutcome::Synced(summary))
+            record(state, &conn)
+                .await?
+                .then_some(SyncOutcome::Synced(summary))
         }
         Err(SyncFailure::ConsentGone) => {
             tracing::info!(connection = %conn.connection_id, "consent revoked or expired: reauth required");
             conn.require_reauth(state.clock.now());
-            save(state, &conn).await?;
-            Ok(SyncOutcome::ReauthRequired {
-                connection_id: conn.connection_id,
-            })
+            record(state, &conn)
+                .await?
+                .then_some(SyncOutcome::ReauthRequired {
+                    connection_id: connection_id.clone(),
+                })
         }
         Err(SyncFailure::Other(e)) => {
             conn.sync_failed(state.clock.now());
-            if let Err(save_err) = save(state, &conn).await {
-                tracing::warn!(error = %save_err, "could not record the failed sync");
+            match record(state, &conn).await {
+                Ok(true) => return Err(e),
+                Ok(false) => None,
+                Err(save_err) => {
+                    tracing::warn!(error = %save_err, "could not record the failed sync");
+                    return Err(e);
+                }
             }
-            Err(e)
+        }
+    };
+    match recorded {
+        Some(outcome) => Ok(outcome),
+        None => {
+            // Deleted while this sync ran: what it wrote meanwhile goes too (§3.7).
+            let user = conn.user.clone();
+            crate::erasure::erase_connection_data(state, &user, &connection_id).await?;
+            Ok(SyncOutcome::Deleted { connection_id })
         }
     }
 }
 
-/// Saves unless the user deleted the connection meanwhile (then the sync's result is moot).
-async fn save(state: &AppState, conn: &Connection) -> Result<(), UseCaseError> {
+/// Records the sync's result; `false` when the user deleted the connection meanwhile.
+async fn record(state: &AppState, conn: &Connection) -> Result<bool, UseCaseError> {
     match state.connections.save(conn).await {
-        Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

@@ -58,6 +58,7 @@ pub async fn sync_one(
         SyncOutcome::ReauthRequired { connection_id } => {
             Err(UseCaseError::ReauthRequired { connection_id })
         }
+        SyncOutcome::Deleted { .. } => Err(UseCaseError::NotFound("connection")),
     }
 }
 
@@ -100,6 +101,12 @@ pub async fn refresh(
             Ok(SyncOutcome::ReauthRequired { .. }) => RefreshItem {
                 connection_id,
                 status: "reauth_required",
+                summary: None,
+                error: None,
+            },
+            Ok(SyncOutcome::Deleted { .. }) => RefreshItem {
+                connection_id,
+                status: "deleted",
                 summary: None,
                 error: None,
             },
@@ -202,6 +209,11 @@ pub async fn refresh_balances(
         .collect();
     state.accounts.put_all(&refreshed).await?;
     state.balances.put_all(&snapshots).await?;
+    // A connection deleted while its balances were fetched: what was just written goes too,
+    // and the answer does not show it (§3.7).
+    let written: HashSet<String> = active.keys().cloned().collect();
+    let deleted = crate::erasure::erase_if_deleted(state, user, &written).await?;
+    out.retain(|b| !deleted.contains(&b.connection_id));
     Ok(LiveBalances {
         accounts: out,
         refreshed_at: state.clock.now().to_rfc3339(),

@@ -8,6 +8,7 @@ mod bank;
 mod env;
 mod events;
 pub mod faults;
+mod gate;
 mod handler;
 mod sandbox;
 pub mod sim;
@@ -20,6 +21,7 @@ pub use answers::{
 pub use bank::Bank;
 pub use env::{DynamoEnv, TestEnv, TestTable, deadline, dynamo_table, test_config, test_env_vars};
 pub use events::{Event, workspace_root};
+pub use gate::GatedTable;
 pub use sandbox::{SandboxControl, start_sandbox};
 pub use users::{ALICE, BOB, CAROL, user};
 

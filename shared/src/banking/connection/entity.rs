@@ -51,6 +51,10 @@ pub struct Connection {
     /// Set when the user deleted it: the item stays as a tombstone so a repeated DELETE
     /// answers 204, and expires through TTL.
     pub deleted_at: Option<Timestamp>,
+    /// A deleted connection's last erasure, by the scheduled run, is due at this time: once
+    /// every sync that could have loaded the connection before the delete has ended
+    /// (docs/architecture.md §3.7). Cleared when done.
+    pub erase_sweep_at: Option<Timestamp>,
 }
 
 /// A connection the cron found due: enough to load it.

@@ -10,6 +10,10 @@ pub const SYNC_INTERVAL: Duration = Duration::from_secs(12 * 3600);
 pub const RETRY_INTERVAL: Duration = Duration::from_secs(30 * 60);
 /// Tombstones only answer repeated DELETEs; 30 days is plenty.
 pub const TOMBSTONE_KEPT: Duration = Duration::from_secs(30 * 86_400);
+/// How long after a delete a sync that loaded the connection before it may still write: no
+/// Lambda runs longer than 15 minutes, plus a margin for clock differences between machines.
+/// The scheduled run erases the connection's data once more after this (§3.7).
+pub const ERASE_SETTLE: Duration = Duration::from_secs(20 * 60);
 
 impl Connection {
     /// A sync succeeded at `now`: due again after the interval.
@@ -42,6 +46,7 @@ impl Connection {
             deleted_at: Some(now),
             updated_at: now,
             next_sync_at: None,
+            erase_sweep_at: Some(now + ERASE_SETTLE),
             ..self.clone()
         }
     }

@@ -1,5 +1,6 @@
 //! The connection's item: `USER#<user>` / `CONN#<connectionId>`; active ones carry the sparse
-//! index attributes (`gsi1pk`/`gsi1sk`) that make them due for the cron.
+//! index attributes (`gsi1pk`/`gsi1sk`) that make them due for the cron, and so do deleted ones
+//! until the cron's last erasure of their data.
 
 use super::entity::{Connection, ConnectionStatus, DueConnection};
 use crate::identity::UserId;
@@ -31,6 +32,9 @@ pub(super) fn shard(user: &UserId, connection_id: &str) -> u32 {
     }
     h % DUE_SHARDS
 }
+
+/// The index partition of deleted connections whose data the scheduled run erases once more.
+pub const ERASE_SWEEP_PARTITION: &str = "ERASESWEEP";
 
 pub fn due_partition(shard: u32) -> String {
     format!("DUE#{shard:02}")
@@ -64,6 +68,11 @@ impl Connection {
             );
             item.set_s("gsi1sk", due_sort_key(next));
         }
+        if let (Some(_), Some(sweep_at)) = (self.deleted_at, self.erase_sweep_at) {
+            item.set_time("erase_sweep_at", sweep_at);
+            item.set_s("gsi1pk", ERASE_SWEEP_PARTITION);
+            item.set_s("gsi1sk", due_sort_key(sweep_at));
+        }
         item
     }
 
@@ -84,6 +93,7 @@ impl Connection {
             last_sync_status: item.opt_s("last_sync_status")?.map(str::to_string),
             next_sync_at: item.opt_time("next_sync_at")?,
             deleted_at: item.opt_time("deleted_at")?,
+            erase_sweep_at: item.opt_time("erase_sweep_at")?,
         })
     }
 }

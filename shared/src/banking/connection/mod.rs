@@ -7,6 +7,6 @@ mod mapping;
 mod repo;
 
 pub use entity::{Connection, ConnectionStatus, DueConnection};
-pub use lifecycle::{RETRY_INTERVAL, SYNC_INTERVAL, TOMBSTONE_KEPT};
+pub use lifecycle::{ERASE_SETTLE, RETRY_INTERVAL, SYNC_INTERVAL, TOMBSTONE_KEPT};
 pub use mapping::{DUE_SHARDS, due_partition, due_sort_key, key, pk};
 pub use repo::ConnectionRepo;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::entity::{Connection, ConnectionStatus, DueConnection};
 use super::lifecycle::TOMBSTONE_KEPT;
-use super::mapping::{DUE_SHARDS, due_partition, due_sort_key, key, pk};
+use super::mapping::{DUE_SHARDS, ERASE_SWEEP_PARTITION, due_partition, due_sort_key, key, pk};
 use crate::identity::UserId;
 use crate::store::{Cond, ItemExt, Query, SortKey, StoreError, Table, Update, Value};
 use crate::time::Timestamp;
@@ -82,6 +82,49 @@ impl ConnectionRepo {
             .iter()
             .map(Connection::from_item)
             .collect()
+    }
+
+    /// Deleted connections whose last erasure is due at `now` (user, connection id), oldest
+    /// first.
+    pub async fn erase_sweep_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<(UserId, String)>, StoreError> {
+        let q = Query::partition(ERASE_SWEEP_PARTITION)
+            .on_index(crate::store::GSI1)
+            .sort(SortKey::LessOrEqual(due_sort_key(now)))
+            .limit(limit);
+        self.table
+            .query(&q)
+            .await?
+            .iter()
+            .map(|item| {
+                let c = Connection::from_item(item)?;
+                Ok((c.user, c.connection_id))
+            })
+            .collect()
+    }
+
+    /// The deleted connection's last erasure is done: off the sweep index. Only a tombstone is
+    /// touched (an item that is not one is left alone).
+    pub async fn erase_swept(&self, user: &UserId, connection_id: &str) -> Result<(), StoreError> {
+        let r = self
+            .table
+            .update(
+                &key(user, connection_id),
+                &[
+                    Update::remove("erase_sweep_at"),
+                    Update::remove("gsi1pk"),
+                    Update::remove("gsi1sk"),
+                ],
+                Some(&Cond::exists("deleted_at")),
+            )
+            .await;
+        match r {
+            Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Connections due at `now`, oldest first, across the index shards.
