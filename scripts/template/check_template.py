@@ -85,6 +85,13 @@ TABLE_ACTIONS: dict[str, set[str]] = {
 #: Only the cron reads the sparse index (ConnectionRepo::due, IntentRepo::due_for_sweep).
 INDEX_ACTIONS: dict[str, set[str]] = {"cron-sync-banks": {"dynamodb:Query"}}
 
+#: Routes that fan out to Tarabut on a user's request: tighter API throttling than the rest
+#: (docs/architecture.md §3.8).
+TARABUT_FAN_OUT = {"tarabut-sync", "finance-refresh", "finance-refresh-balances"}
+#: Functions that call Tarabut while serving a request: their concurrency is capped (reserved)
+#: by the TarabutFunctionConcurrency parameter, unless it is 0.
+CALLS_TARABUT = set(HTTP_ROUTES) - {"finance-connections"}
+
 #: API Gateway's HTTP API cuts an integration at 30 s; the function must end first.
 HTTP_MAX_TIMEOUT = 29
 LAMBDA_MAX_TIMEOUT = 900
@@ -244,6 +251,7 @@ class Checker:
             ("timeouts", self.check_timeouts),
             ("api", self.check_api),
             ("routes", self.check_routes),
+            ("quota", self.check_quota),
             ("auth", self.check_route_auth),
             ("schedule", self.check_schedule),
             ("environment", self.check_environment),
@@ -412,6 +420,50 @@ class Checker:
                 problems.append(f"{api_id}: authorizer {default!r} has no JwtConfiguration.audience")
             if a.get("IdentitySource", "$request.header.Authorization") != "$request.header.Authorization":
                 problems.append(f"{api_id}: IdentitySource must be $request.header.Authorization")
+        return problems
+
+    def check_quota(self) -> list[str]:
+        """API throttling and reserved concurrency protect the one Tarabut credential."""
+        problems = []
+        params = self.tpl.get("Parameters") or {}
+        (api_id, api), = self.of_type("AWS::Serverless::HttpApi").items()
+        default = (api.get("Properties") or {}).get("DefaultRouteSettings") or {}
+        for key in ("ThrottlingRateLimit", "ThrottlingBurstLimit"):
+            value = default.get(key)
+            if not (is_ref(value) and value["Ref"] in params):
+                problems.append(f"{api_id}: DefaultRouteSettings.{key} must be !Ref of a Parameter")
+        tarabut_limits = {}
+        for fid in self.functions:
+            crate = self.crate_of.get(fid)
+            if crate in TARABUT_FAN_OUT:
+                for name, props in self.http_events(fid):
+                    rs = props.get("RouteSettings") or {}
+                    for key in ("ThrottlingRateLimit", "ThrottlingBurstLimit"):
+                        value = rs.get(key)
+                        if not (is_ref(value) and value["Ref"] in params):
+                            problems.append(f"{fid}.{name}: RouteSettings.{key} must be !Ref of a Parameter")
+                        else:
+                            tarabut_limits.setdefault(key, set()).add(value["Ref"])
+                        if is_ref(value) and is_ref(default.get(key)) and value["Ref"] == default[key]["Ref"]:
+                            problems.append(f"{fid}.{name}: RouteSettings.{key} is the API default, not tighter")
+            reserved = self.prop(fid, "ReservedConcurrentExecutions")
+            if crate in CALLS_TARABUT:
+                ok = (
+                    isinstance(reserved, dict)
+                    and isinstance(reserved.get("Fn::If"), list)
+                    and len(reserved["Fn::If"]) == 3
+                    and is_ref(reserved["Fn::If"][1])
+                    and reserved["Fn::If"][1]["Ref"] in params
+                    and is_ref(reserved["Fn::If"][2], "AWS::NoValue")
+                    and reserved["Fn::If"][0] in (self.tpl.get("Conditions") or {})
+                )
+                if not ok:
+                    problems.append(
+                        f"{fid}: ReservedConcurrentExecutions must be !If [<condition>, !Ref <parameter>, !Ref AWS::NoValue]"
+                    )
+        for key, refs in tarabut_limits.items():
+            if len(refs) != 1:
+                problems.append(f"the Tarabut routes' {key} refer to several parameters: {sorted(refs)}")
         return problems
 
     def http_events(self, fid: str) -> list[tuple[str, dict]]:

@@ -290,6 +290,38 @@ class CheckTemplateTest(unittest.TestCase):
         self.fx.edit("template.yaml", "Parameters:\n", "Parameters:\n  Forgotten:\n    Type: String\n")
         self.assertReported("parameter Forgotten is never used")
 
+    # -- the shared Tarabut quota
+
+    def test_no_api_throttling(self):
+        self.fx.edit("template.yaml", "        ThrottlingRateLimit: !Ref ApiRateLimit\n", "")
+        self.assertReported("DefaultRouteSettings.ThrottlingRateLimit must be !Ref of a Parameter")
+
+    def test_a_fan_out_route_without_its_throttle(self):
+        self.fx.edit(
+            "template.yaml",
+            "            Path: /finance/refresh\n            RouteSettings:\n"
+            "              ThrottlingRateLimit: !Ref TarabutRouteRateLimit\n",
+            "            Path: /finance/refresh\n            RouteSettings:\n",
+        )
+        self.assertReported("RouteSettings.ThrottlingRateLimit must be !Ref of a Parameter")
+
+    def test_a_fan_out_route_throttled_only_as_much_as_the_api(self):
+        self.fx.edit(
+            "template.yaml",
+            "              ThrottlingBurstLimit: !Ref TarabutRouteBurstLimit\n",
+            "              ThrottlingBurstLimit: !Ref ApiBurstLimit\n",
+        )
+        self.assertReported("is the API default, not tighter")
+
+    def test_a_tarabut_caller_without_reserved_concurrency(self):
+        self.fx.edit(
+            "template.yaml",
+            "  TarabutSyncFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+            "      ReservedConcurrentExecutions: !If [ReserveTarabutConcurrency, !Ref TarabutFunctionConcurrency, !Ref AWS::NoValue]\n",
+            "  TarabutSyncFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n",
+        )
+        self.assertReported("TarabutSyncFunction: ReservedConcurrentExecutions must be")
+
     # -- robustness
 
     def test_unparsable_template(self):

@@ -58,6 +58,8 @@ pub struct Config {
     pub app_redirect_url: Url,
     pub token: TokenSettings,
     pub sync_concurrency: usize,
+    /// Least time between two syncs one user triggers (per kind; zero: no limit).
+    pub user_sync_interval: Duration,
 }
 
 impl Config {
@@ -107,6 +109,13 @@ impl Config {
                 reason: "must be between 1 and 256".into(),
             });
         }
+        let user_sync_interval = env.number("USER_SYNC_MIN_INTERVAL_SECS", 60)?;
+        if user_sync_interval > 3600 {
+            return Err(ConfigError {
+                variable: "USER_SYNC_MIN_INTERVAL_SECS",
+                reason: "must be at most 3600 (0 turns the limit off)".into(),
+            });
+        }
         let client_secret = env.required("TARABUT_CLIENT_SECRET")?;
         Ok(Config {
             table_name: env.required("TABLE_NAME")?,
@@ -121,6 +130,7 @@ impl Config {
             app_redirect_url: env.url("APP_REDIRECT_URL")?,
             token,
             sync_concurrency: sync_concurrency as usize,
+            user_sync_interval: Duration::from_secs(user_sync_interval),
         })
     }
 }

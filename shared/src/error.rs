@@ -23,6 +23,12 @@ pub enum UseCaseError {
     Conflict(String),
     #[error("the bank consent of connection {connection_id} must be renewed")]
     ReauthRequired { connection_id: String },
+    /// The caller asked again sooner than the shared Tarabut quota allows.
+    #[error("too many refreshes; retry in {} s", retry_after.as_secs())]
+    TooManyRequests { retry_after: Duration },
+    /// Another sync of the same connection is running (another Lambda, or the schedule).
+    #[error("a sync of this connection is already running; retry in {} s", retry_after.as_secs())]
+    SyncRunning { retry_after: Duration },
     #[error("the bank connection service is unavailable, retry later")]
     Unavailable { retry_after: Duration },
     #[error("the bank connection service failed")]

@@ -13,6 +13,7 @@
 //! - [`sync`]: sync one connection; what the user triggers (sync, refresh, live balances).
 //! - [`scheduled_sync`]: the EventBridge-scheduled sync of every due connection.
 //! - [`insights`]: the insight routes over the pure engine (crate `insights_engine`).
+//! - [`quota`]: limits that protect the shared Tarabut quota (per-user sync interval).
 //!
 //! **HTTP glue**: [`http`] reads the caller, body and query of an API Gateway event and is the
 //! one place errors become RFC 9457 problem details.
@@ -39,6 +40,7 @@ pub mod http;
 pub mod identity;
 pub mod insights;
 pub mod linking;
+pub mod quota;
 pub mod scheduled_sync;
 pub mod secret;
 pub mod state;

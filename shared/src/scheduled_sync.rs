@@ -111,6 +111,8 @@ pub async fn run(
                 Ok(SyncOutcome::Synced(_)) => Outcome::Synced,
                 Ok(SyncOutcome::ReauthRequired { .. }) => Outcome::Reauth,
                 Ok(SyncOutcome::Deleted { .. }) => Outcome::Skipped,
+                // The user's own sync of it runs now: that one records the result.
+                Err(crate::error::UseCaseError::SyncRunning { .. }) => Outcome::Skipped,
                 Err(e) => {
                     tracing::warn!(connection = %d.connection_id, error = %e, "scheduled sync failed");
                     Outcome::Failed

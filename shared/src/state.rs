@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::banking::{AccountRepo, BalanceRepo, ConnectionRepo, IntentRepo, TransactionRepo};
 use crate::config::{Config, ConfigError};
+use crate::quota::LimitRepo;
 use crate::store::{DynamoTable, Table};
 use crate::tarabut::{TarabutClient, TarabutError};
 use crate::time::{Clock, SystemClock};
@@ -29,6 +30,7 @@ pub struct AppState {
     pub accounts: AccountRepo,
     pub transactions: TransactionRepo,
     pub balances: BalanceRepo,
+    pub limits: LimitRepo,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
             accounts: AccountRepo::new(table.clone()),
             transactions: TransactionRepo::new(table.clone()),
             balances: BalanceRepo::new(table.clone()),
+            limits: LimitRepo::new(table.clone()),
             tokens,
             tarabut,
             table,

@@ -310,3 +310,47 @@ async fn a_delete_during_a_sync_is_not_undone_by_the_sync() {
         "due for its last erasure only"
     );
 }
+
+/// The user syncs a connection (Tarabut slow) when the schedule finds it due: the scheduled run
+/// leaves it to the user's sync, which records the result, and Tarabut serves one sync.
+#[tokio::test]
+async fn a_connection_the_user_is_syncing_is_left_to_that_sync() {
+    let env = TestEnv::start().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    make_due(&env, ALICE, &id).await;
+    env.control.reset_counters().await;
+    env.control
+        .fault(json!({"endpoint": "transactions", "latencyMs": 600}))
+        .await;
+    let users_sync = {
+        let state = env.state.clone();
+        let id = id.clone();
+        tokio::spawn(async move {
+            shared::sync::sync_one(
+                &state,
+                &user(ALICE),
+                shared::sync::SyncRequest { connection_id: id },
+                deadline(),
+            )
+            .await
+        })
+    };
+    while env.control.calls("transactions").await == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let summary = run(&env).await;
+    assert_eq!(counts(&summary), [1, 0, 0, 0, 1], "{summary:?}");
+    let synced = users_sync.await.unwrap().expect("the user's sync");
+    assert_eq!(synced.status, "active");
+    let accounts = env
+        .state
+        .accounts
+        .list_for_connection(&user(ALICE), &id)
+        .await
+        .unwrap();
+    assert_eq!(
+        env.control.calls("balances").await,
+        accounts.len() as u64,
+        "one sync's balance calls"
+    );
+}

@@ -218,3 +218,22 @@ async fn an_oversized_body_is_413_and_another_content_type_415() {
     let problem = refused(&env, xml, 415).await;
     assert_eq!(problem["type"], "/problems/unsupported-media-type");
 }
+
+/// Live balances again sooner than the user's interval: 429 with `Retry-After`, Tarabut not
+/// asked, nothing written; another user is not held back.
+#[tokio::test]
+async fn again_too_soon_is_429_and_asks_tarabut_nothing() {
+    let env = TestEnv::with_overrides(&[("USER_SYNC_MIN_INTERVAL_SECS", "60")]).await;
+    env.link(&user(ALICE), "BLUE").await;
+    env.link(&user(BOB), "BLUE").await;
+    live_balances(&env, ALICE).await;
+    env.control.reset_counters().await;
+    let problem = refused(&env, Event::load(EVENT).user(ALICE), 429).await;
+    assert_eq!(problem["type"], "/problems/too-many-requests");
+    let answer = call(&env, &Event::load(EVENT).user(ALICE)).await;
+    let retry: u64 = answer.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(env.control.calls("balances_refresh").await, 0);
+    live_balances(&env, BOB).await;
+    assert!(env.control.calls("balances_refresh").await > 0);
+}

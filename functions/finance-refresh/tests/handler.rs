@@ -1,12 +1,18 @@
 //! POST /finance/refresh driven by `events/finance-refresh.json` against a fresh in-memory
 //! table and an in-process Tarabut sandbox.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use serde_json::{Value, json};
+use shared::AppState;
 use shared::linking::{self, ConnectRequest};
 use shared::store::ItemExt;
 use shared::testkit::{
-    ALICE, BOB, Event, TestEnv, connection_item, deadline, user, with_sk_prefix,
+    ALICE, Answer, BOB, Event, TestEnv, TestTable, assert_problem, connection_item, deadline,
+    dynamo_table, test_config, user, with_sk_prefix,
 };
+use shared::time::{Clock, ManualClock, SystemClock};
 
 shared::handler_test_helpers!(finance_refresh::handle);
 
@@ -245,4 +251,67 @@ async fn unknown_foreign_and_malformed_connection_ids_are_404() {
         refused(&env, refresh_event(ALICE, &body), 404).await;
     }
     assert_eq!(env.control.calls("accounts").await, 0);
+}
+
+// ---- the shared Tarabut quota ----
+
+/// Twenty Lambda processes refreshing one user at once: one refresh reaches Tarabut, the other
+/// nineteen are told when to come back; an interval later the user may refresh again.
+#[tokio::test]
+async fn twenty_concurrent_refreshes_of_one_user_cost_tarabut_one_refresh() {
+    const LIMITED: &[(&str, &str)] = &[("USER_SYNC_MIN_INTERVAL_SECS", "60")];
+    let clock = Arc::new(ManualClock::at(SystemClock.now()));
+    let env = TestEnv::on_clock(dynamo_table().await, LIMITED, clock.clone()).await;
+    env.link_demo_banks(&user(ALICE)).await;
+    let processes: Vec<Arc<AppState>> = (0..20)
+        .map(|_| {
+            let config = test_config(env.table.name(), env.sandbox.base_url(), LIMITED);
+            Arc::new(AppState::with_clock(config, env.table.clone(), clock.clone()).unwrap())
+        })
+        .collect();
+    // What one refresh of both banks costs at Tarabut.
+    env.control.reset_counters().await;
+    assert_eq!(call(&env, &refresh_event(ALICE, "{}")).await.status, 200);
+    let one_refresh = env.control.counters().await["calls"].clone();
+    assert!(
+        one_refresh["transactions"].as_u64().unwrap() >= 4,
+        "{one_refresh}"
+    );
+    clock.advance(Duration::from_secs(60));
+
+    env.control.reset_counters().await;
+    let tasks: Vec<_> = processes
+        .into_iter()
+        .map(|state| {
+            tokio::spawn(async move {
+                let request = refresh_event(ALICE, "{}").request();
+                Answer::read(finance_refresh::handle(&state, request).await.unwrap())
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    let ok = answers.iter().filter(|a| a.status == 200).count();
+    assert_eq!(
+        ok,
+        1,
+        "{:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
+    for refused in answers.iter().filter(|a| a.status != 200) {
+        let problem = assert_problem(refused, 429);
+        assert_eq!(problem["type"], "/problems/too-many-requests");
+        let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    }
+    assert_eq!(
+        env.control.counters().await["calls"],
+        one_refresh,
+        "Tarabut saw exactly one refresh"
+    );
+
+    clock.advance(Duration::from_secs(60));
+    assert_eq!(call(&env, &refresh_event(ALICE, "{}")).await.status, 200);
 }

@@ -151,6 +151,36 @@ async fn refresh_pulls_fresh_data_first() {
     assert!(env.control.calls("transactions").await > 0);
 }
 
+/// `refresh=true` sooner than the user's sync interval: the stored data is served at once,
+/// with when a refresh is allowed again, and Tarabut is not asked.
+#[tokio::test]
+async fn refresh_too_soon_serves_the_stored_data_without_asking_tarabut() {
+    let env = TestEnv::with_overrides(&[("USER_SYNC_MIN_INTERVAL_SECS", "60")]).await;
+    env.link_demo_banks(&user(ALICE)).await;
+    let (from, to) = last_month();
+    let first = call(&env, &range_event(from, to, &[("refresh", "true")])).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert!(first.json()["refreshed"].is_array());
+    assert!(first.json().get("refreshRetryAfter").is_none());
+
+    env.control.reset_counters().await;
+    let again = call(&env, &range_event(from, to, &[("refresh", "true")])).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    let mut body = again.json();
+    let retry = body["refreshRetryAfter"].as_u64().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(body.get("refreshed").is_none(), "{body}");
+    let calls = env.control.counters().await["calls"].clone();
+    assert!(
+        calls.as_object().unwrap().values().all(|n| n == 0),
+        "Tarabut was asked: {calls}"
+    );
+    // The same report as without refresh.
+    let plain = call(&env, &range_event(from, to, &[])).await.json();
+    body.as_object_mut().unwrap().remove("refreshRetryAfter");
+    assert_eq!(body, plain);
+}
+
 #[tokio::test]
 async fn bad_queries_are_refused_and_change_nothing() {
     let env = linked_env().await;

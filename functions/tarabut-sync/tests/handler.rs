@@ -1,12 +1,15 @@
 //! POST /tarabut/sync driven by `events/tarabut-sync.json` against a fresh in-memory table and
 //! an in-process Tarabut sandbox.
 
+use std::sync::Arc;
+
 use serde_json::json;
+use shared::AppState;
 use shared::linking::{self, ConnectRequest};
 use shared::store::ItemExt;
 use shared::testkit::{
-    ALICE, BOB, Bank, Event, TestEnv, assert_problem, balances, connection_item, deadline,
-    transactions, user, with_sk_prefix,
+    ALICE, Answer, BOB, Bank, Event, TestEnv, TestTable, assert_problem, balances, connection_item,
+    deadline, test_config, transactions, user, with_sk_prefix,
 };
 
 shared::handler_test_helpers!(tarabut_sync::handle);
@@ -236,4 +239,53 @@ async fn unknown_foreign_and_malformed_connection_ids_are_404() {
     for id in ["a#b", &"a".repeat(500), "", " ", "../x", "CONN#x"] {
         refused(&env, sync_event(ALICE, id), 404).await;
     }
+}
+
+// ---- one sync of a connection at a time ----
+
+/// Two Lambda processes sync the same connection at once (Tarabut slow): one syncs, the other
+/// is told a sync is running and when to retry, and Tarabut serves one sync's calls. The lease
+/// ends with the sync: the next one runs.
+#[tokio::test]
+async fn two_syncs_of_one_connection_at_once_make_one_set_of_tarabut_calls() {
+    let env = TestEnv::on_dynamodb().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    env.control.reset_counters().await;
+    assert_eq!(call(&env, &sync_event(ALICE, &id)).await.status, 200);
+    let one_sync = env.control.counters().await["calls"].clone();
+
+    env.control.reset_counters().await;
+    env.control
+        .fault(json!({"endpoint": "transactions", "latencyMs": 400}))
+        .await;
+    let other = Arc::new(
+        AppState::new(
+            test_config(env.table.name(), env.sandbox.base_url(), &[]),
+            env.table.clone(),
+        )
+        .unwrap(),
+    );
+    let event = sync_event(ALICE, &id);
+    let (a, b) = tokio::join!(call(&env, &event), async {
+        Answer::read(tarabut_sync::handle(&other, event.request()).await.unwrap())
+    });
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{} / {}", a.text, b.text);
+    let refused = if a.status == 409 { &a } else { &b };
+    let problem = assert_problem(refused, 409);
+    assert_eq!(problem["type"], "/problems/sync-in-progress");
+    let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=10).contains(&retry), "Retry-After {retry}");
+    assert_eq!(
+        env.control.counters().await["calls"]["transactions"],
+        one_sync["transactions"]
+    );
+    assert_eq!(
+        env.control.counters().await["calls"]["balances"],
+        one_sync["balances"]
+    );
+
+    env.control.clear_faults().await;
+    assert_eq!(call(&env, &sync_event(ALICE, &id)).await.status, 200);
 }

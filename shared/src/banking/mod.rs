@@ -9,6 +9,6 @@ pub mod transactions;
 
 pub use accounts::{AccountRecord, AccountRepo};
 pub use balances::{BalanceRepo, BalanceSnapshot};
-pub use connection::{Connection, ConnectionRepo, ConnectionStatus, DueConnection};
+pub use connection::{Connection, ConnectionRepo, ConnectionStatus, DueConnection, SyncLease};
 pub use intents::{IntentBinding, IntentRepo, LinkState};
 pub use transactions::{StoredTransaction, TransactionRepo};

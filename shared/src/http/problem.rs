@@ -37,6 +37,12 @@ impl HttpError {
                 UseCaseError::ReauthRequired { .. } => {
                     (409, "reauth-required", "Bank consent must be renewed")
                 }
+                UseCaseError::TooManyRequests { .. } => {
+                    (429, "too-many-requests", "Too many requests")
+                }
+                UseCaseError::SyncRunning { .. } => {
+                    (409, "sync-in-progress", "A sync is already running")
+                }
                 UseCaseError::Unavailable { .. } => (503, "unavailable", "Service unavailable"),
                 UseCaseError::Upstream(_) => (502, "upstream-error", "Bank connection error"),
                 UseCaseError::Internal(_) => (500, "internal", "Internal error"),
@@ -47,9 +53,11 @@ impl HttpError {
     /// `Retry-After` seconds for answers that have one.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            HttpError::UseCase(UseCaseError::Unavailable { retry_after }) => {
-                Some(retry_after.as_secs().max(1))
-            }
+            HttpError::UseCase(
+                UseCaseError::Unavailable { retry_after }
+                | UseCaseError::TooManyRequests { retry_after }
+                | UseCaseError::SyncRunning { retry_after },
+            ) => Some(retry_after.as_secs().max(1)),
             _ => None,
         }
     }
@@ -118,5 +126,17 @@ mod tests {
         });
         assert_eq!(unavailable.status(), 503);
         assert_eq!(unavailable.retry_after(), Some(1));
+        let limited = HttpError::from(UseCaseError::TooManyRequests {
+            retry_after: Duration::from_secs(42),
+        });
+        assert_eq!(limited.status(), 429);
+        assert_eq!(limited.retry_after(), Some(42));
+        assert_eq!(limited.problem().type_uri, "/problems/too-many-requests");
+        let running = HttpError::from(UseCaseError::SyncRunning {
+            retry_after: Duration::from_secs(7),
+        });
+        assert_eq!(running.status(), 409);
+        assert_eq!(running.retry_after(), Some(7));
+        assert_eq!(running.problem().type_uri, "/problems/sync-in-progress");
     }
 }

@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::error::UseCaseError;
 use crate::identity::UserId;
 use crate::money::Money;
+use crate::quota::{self, UserSync};
 use crate::sync::{self, RefreshItem, RefreshRequest};
 use crate::time::Deadline;
 use inputs::Loaded;
@@ -32,8 +33,20 @@ const HISTORY_DAYS: i64 = 400;
 pub struct Report<T: Serialize> {
     #[serde(flatten)]
     pub report: T,
+    #[serde(flatten)]
+    pub refreshed: Refreshed,
+}
+
+/// What `refresh=true` did: the refresh's items, or, when the user refreshed less than the
+/// minimum interval ago (§3.8), nothing: the stored data is served, with when to ask again.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refreshed {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refreshed: Option<Vec<RefreshItem>>,
+    /// Seconds until a refresh is allowed again; set when this one was not made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_retry_after: Option<u64>,
 }
 
 /// "Today" for the engine: the Gulf's civil date (UTC+3 covers Bahrain and Saudi Arabia; the
@@ -57,14 +70,27 @@ async fn refresh_first(
     user: &UserId,
     wanted: bool,
     deadline: Deadline,
-) -> Result<Option<Vec<RefreshItem>>, UseCaseError> {
+) -> Result<Refreshed, UseCaseError> {
     if !wanted {
-        return Ok(None);
+        return Ok(Refreshed::default());
+    }
+    match quota::claim_user_sync(state, user, UserSync::Transactions).await {
+        Ok(()) => {}
+        Err(UseCaseError::TooManyRequests { retry_after }) => {
+            return Ok(Refreshed {
+                refreshed: None,
+                refresh_retry_after: Some(retry_after.as_secs()),
+            });
+        }
+        Err(e) => return Err(e),
     }
     // Leave time to compute and answer after the refresh.
     let budget = deadline.less(std::time::Duration::from_secs(3));
-    let r = sync::refresh(state, user, RefreshRequest::default(), budget).await?;
-    Ok(Some(r.connections))
+    let r = sync::refresh_claimed(state, user, RefreshRequest::default(), budget).await?;
+    Ok(Refreshed {
+        refreshed: Some(r.connections),
+        refresh_retry_after: None,
+    })
 }
 
 /// The caller's data for `[from, to)` plus context; `account_id` must be theirs (else 404).

@@ -2,6 +2,7 @@
 //! transactions (every page, from the last booking date minus an overlap) and balances.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use chrono::{Duration as Days, NaiveDate, Utc};
 use serde::Serialize;
@@ -11,7 +12,7 @@ use crate::AppState;
 use crate::banking::balances::pick_balance;
 use crate::banking::transactions::ordinals;
 use crate::banking::{
-    AccountRecord, BalanceSnapshot, Connection, ConnectionStatus, StoredTransaction,
+    AccountRecord, BalanceSnapshot, Connection, ConnectionStatus, StoredTransaction, SyncLease,
 };
 use crate::error::UseCaseError;
 use crate::identity::UserId;
@@ -24,6 +25,12 @@ use crate::token::CallError;
 const OVERLAP_DAYS: i64 = 3;
 /// History fetched on a connection's first sync (Tarabut keeps about a year).
 const FIRST_SYNC_DAYS: i64 = 365;
+/// No Lambda runs longer: a sync lease never needs to outlast it.
+const LONGEST_RUN: Duration = Duration::from_secs(15 * 60);
+/// Beyond the holder's deadline: time to save its result.
+const LEASE_MARGIN: Duration = Duration::from_secs(10);
+/// What a caller turned away by a running sync is told to wait, at most.
+const RETRY_RUNNING: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -107,6 +114,7 @@ pub async fn sync_connection(
         ConnectionStatus::Revoked => return Err(UseCaseError::NotFound("connection")),
     }
     let connection_id = conn.connection_id.clone();
+    take_lease(state, &conn, deadline).await?;
     let recorded = match run(state, &conn, scope, deadline).await {
         Ok((summary, synced_at)) => {
             // The time the answer reports is the time stored.
@@ -144,6 +152,32 @@ pub async fn sync_connection(
             crate::erasure::erase_connection_data(state, &user, &connection_id).await?;
             Ok(SyncOutcome::Deleted { connection_id })
         }
+    }
+}
+
+/// One sync of a connection at a time (docs/architecture.md §3.8): the lease lasts the
+/// caller's deadline, at most a Lambda's longest run, plus a margin; the result's save ends it.
+async fn take_lease(
+    state: &AppState,
+    conn: &Connection,
+    deadline: Deadline,
+) -> Result<(), UseCaseError> {
+    let lease_id = uuid::Uuid::new_v4().simple().to_string();
+    let now = state.clock.now();
+    let until = now + deadline.remaining().min(LONGEST_RUN) + LEASE_MARGIN;
+    let taken = state
+        .connections
+        .lease_sync(&conn.user, &conn.connection_id, &lease_id, now, until)
+        .await?;
+    match taken {
+        SyncLease::Held => Ok(()),
+        SyncLease::Busy { until } => Err(UseCaseError::SyncRunning {
+            // The lease bounds the other sync; most end within seconds.
+            retry_after: until
+                .since(now)
+                .clamp(Duration::from_secs(1), RETRY_RUNNING),
+        }),
+        SyncLease::Gone => Err(UseCaseError::NotFound("connection")),
     }
 }
 

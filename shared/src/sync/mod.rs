@@ -8,6 +8,7 @@ pub(crate) mod consent;
 pub mod refresh;
 
 pub use connection::{Scope, SyncOutcome, SyncSummary, load_connection, sync_connection};
+pub(crate) use refresh::refresh_claimed;
 pub use refresh::{
     LiveBalance, LiveBalances, RefreshItem, RefreshRequest, RefreshResponse, SyncRequest, refresh,
     refresh_balances, sync_one,

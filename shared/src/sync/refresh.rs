@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use super::connection::{Scope, SyncOutcome, load_connection, record_balance, sync_connection};
 use crate::AppState;
-use crate::banking::{AccountRecord, ConnectionStatus};
+use crate::banking::{AccountRecord, Connection, ConnectionStatus};
 use crate::error::UseCaseError;
 use crate::identity::UserId;
 use crate::money::Money;
+use crate::quota::{self, UserSync};
 use crate::tarabut::TarabutError;
 use crate::time::{Deadline, Timestamp};
 use crate::token::CallError;
@@ -53,6 +54,7 @@ pub async fn sync_one(
     deadline: Deadline,
 ) -> Result<super::connection::SyncSummary, UseCaseError> {
     let conn = load_connection(state, user, request.connection_id.trim()).await?;
+    quota::claim_user_sync(state, user, UserSync::Transactions).await?;
     match sync_connection(state, conn, Scope::Transactions, deadline).await? {
         SyncOutcome::Synced(summary) => Ok(summary),
         SyncOutcome::ReauthRequired { connection_id } => {
@@ -63,14 +65,37 @@ pub async fn sync_one(
 }
 
 /// POST /finance/refresh: accounts (new ones too), balances and transactions of one or all
-/// of the caller's active connections.
+/// of the caller's active connections, at most once per the user's sync interval.
 pub async fn refresh(
     state: &AppState,
     user: &UserId,
     request: RefreshRequest,
     deadline: Deadline,
 ) -> Result<RefreshResponse, UseCaseError> {
-    let targets = match request.connection_id.as_deref().map(str::trim) {
+    let targets = targets(state, user, request).await?;
+    quota::claim_user_sync(state, user, UserSync::Transactions).await?;
+    refresh_targets(state, targets, deadline).await
+}
+
+/// [`refresh`] for a caller that has claimed the user's sync already (`refresh=true`).
+pub(crate) async fn refresh_claimed(
+    state: &AppState,
+    user: &UserId,
+    request: RefreshRequest,
+    deadline: Deadline,
+) -> Result<RefreshResponse, UseCaseError> {
+    let targets = targets(state, user, request).await?;
+    refresh_targets(state, targets, deadline).await
+}
+
+/// The connections a refresh covers: the one asked for (404 unless the caller's), or every
+/// active one.
+async fn targets(
+    state: &AppState,
+    user: &UserId,
+    request: RefreshRequest,
+) -> Result<Vec<Connection>, UseCaseError> {
+    Ok(match request.connection_id.as_deref().map(str::trim) {
         Some(id) => {
             let conn = load_connection(state, user, id).await?;
             if conn.status == ConnectionStatus::Pending {
@@ -87,7 +112,14 @@ pub async fn refresh(
             .into_iter()
             .filter(|c| c.deleted_at.is_none() && c.status == ConnectionStatus::Active)
             .collect(),
-    };
+    })
+}
+
+async fn refresh_targets(
+    state: &AppState,
+    targets: Vec<Connection>,
+    deadline: Deadline,
+) -> Result<RefreshResponse, UseCaseError> {
     let mut items = Vec::new();
     for conn in targets {
         let connection_id = conn.connection_id.clone();
@@ -109,6 +141,12 @@ pub async fn refresh(
                 status: "deleted",
                 summary: None,
                 error: None,
+            },
+            Err(e @ UseCaseError::SyncRunning { .. }) => RefreshItem {
+                connection_id,
+                status: "sync_running",
+                summary: None,
+                error: Some(e.public_detail()),
             },
             Err(e) => RefreshItem {
                 connection_id,
@@ -147,6 +185,7 @@ pub async fn refresh_balances(
     user: &UserId,
     deadline: Deadline,
 ) -> Result<LiveBalances, UseCaseError> {
+    quota::claim_user_sync(state, user, UserSync::Balances).await?;
     let connections = state.connections.list(user).await?;
     let active: HashMap<String, _> = connections
         .into_iter()

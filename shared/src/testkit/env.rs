@@ -60,6 +60,8 @@ pub fn test_env_vars(
             "APP_REDIRECT_URL".into(),
             "https://app.example.test/linked".into(),
         ),
+        // Tests sync one user many times in a row; the limit's own tests turn it on.
+        ("USER_SYNC_MIN_INTERVAL_SECS".into(), "0".into()),
     ]);
     for (k, v) in overrides {
         vars.insert((*k).into(), (*v).into());

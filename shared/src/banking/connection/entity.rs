@@ -64,3 +64,14 @@ pub struct DueConnection {
     pub connection_id: String,
     pub next_sync_at: Timestamp,
 }
+
+/// What taking a connection's sync lease found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncLease {
+    /// Ours until it expires or our result is saved.
+    Held,
+    /// Another sync holds it until then.
+    Busy { until: Timestamp },
+    /// The connection is deleted (or gone).
+    Gone,
+}

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::entity::{Connection, ConnectionStatus, DueConnection};
+use super::entity::{Connection, ConnectionStatus, DueConnection, SyncLease};
 use super::lifecycle::TOMBSTONE_KEPT;
 use super::mapping::{DUE_SHARDS, ERASE_SWEEP_PARTITION, due_partition, due_sort_key, key, pk};
 use crate::identity::UserId;
@@ -32,6 +32,57 @@ impl ConnectionRepo {
     pub async fn save(&self, c: &Connection) -> Result<(), StoreError> {
         let cond = Cond::exists("pk").and(Cond::not_exists("deleted_at"));
         self.table.put(c.to_item(), Some(&cond)).await
+    }
+
+    /// One sync of a connection at a time, across processes: takes the sync lease on the
+    /// connection item until `until` unless another holder's lease still runs. The holder's
+    /// final [`ConnectionRepo::save`] releases it (a put writes no lease). An expired lease is
+    /// judged by the taker's clock: machines that disagree by seconds take it seconds early,
+    /// which costs a second set of Tarabut calls, never data.
+    pub async fn lease_sync(
+        &self,
+        user: &UserId,
+        connection_id: &str,
+        lease_id: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<SyncLease, StoreError> {
+        let key = key(user, connection_id);
+        let cond = Cond::exists("pk").and(Cond::not_exists("deleted_at")).and(
+            Cond::not_exists("sync_lease_until")
+                .or(Cond::lt("sync_lease_until", Value::N(now.millis()))),
+        );
+        let r = self
+            .table
+            .update(
+                &key,
+                &[
+                    Update::set("sync_lease_id", Value::S(lease_id.to_string())),
+                    Update::set("sync_lease_until", Value::N(until.millis())),
+                ],
+                Some(&cond),
+            )
+            .await;
+        match r {
+            Ok(()) => Ok(SyncLease::Held),
+            Err(StoreError::ConditionFailed) => {
+                // Applied with its answer lost, the SDK's retry fails against our own lease:
+                // the id read back tells.
+                let Some(item) = self.table.get(&key, true).await? else {
+                    return Ok(SyncLease::Gone);
+                };
+                if item.opt_time("deleted_at")?.is_some() {
+                    return Ok(SyncLease::Gone);
+                }
+                if item.opt_s("sync_lease_id")? == Some(lease_id) {
+                    return Ok(SyncLease::Held);
+                }
+                Ok(SyncLease::Busy {
+                    until: item.opt_time("sync_lease_until")?.unwrap_or(now),
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Deletes a connection whose linking failed, only while it is still pending (a late
