@@ -246,6 +246,10 @@ class CheckTemplateTest(unittest.TestCase):
         self.fx.edit("template.yaml", "LogFormat: JSON", "LogFormat: Text")
         self.assertReported("LoggingConfig.LogFormat must be JSON")
 
+    def test_a_log_level_telemetry_cannot_parse(self):
+        self.fx.edit("template.yaml", "AllowedValues: [TRACE, DEBUG, INFO, WARN, ERROR]", "AllowedValues: [TRACE, DEBUG, INFO, WARN, ERROR, FATAL]")
+        self.assertReported("ApplicationLogLevel's parameter LogLevel must allow only")
+
     # -- table
 
     def test_table_not_retained(self):

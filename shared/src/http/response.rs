@@ -45,10 +45,13 @@ pub async fn respond<F>(work: F) -> Result<Response<Body>, lambda_http::Error>
 where
     F: Future<Output = Result<Reply, HttpError>>,
 {
-    Ok(match work.await {
+    let response = match work.await {
         Ok(reply) => render(reply)?,
         Err(err) => render_error(&err)?,
-    })
+    };
+    // For following one request through at TRACE (the level alone decides; no body logged).
+    tracing::trace!(status = response.status().as_u16(), "answered");
+    Ok(response)
 }
 
 /// Every answer of this API is one user's financial data, a problem about it (which tells
