@@ -62,7 +62,7 @@ TOKEN = {"dynamodb:GetItem", "dynamodb:UpdateItem"}
 SYNC = TOKEN | {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"}
 TABLE_ACTIONS: dict[str, set[str]] = {
     # intent binding + pending connection (conditional PutItem)
-    "tarabut-connect": TOKEN | {"dynamodb:PutItem"},
+    "tarabut-connect": TOKEN | {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem"},
     # link attempt get and conditional moves, discard of a refused pending connection,
     # revocation of an abandoned attempt's consent (token)
     "tarabut-callback": TOKEN | {"dynamodb:DeleteItem"},

@@ -193,8 +193,8 @@ class CheckTemplateTest(unittest.TestCase):
         self.assertReported("FinanceConnectionsFunction: table grants ['dynamodb:DeleteItem']")
 
     def test_missing_action(self):
-        self.fx.edit("template.yaml", "[dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:PutItem]",
-                     "[dynamodb:GetItem, dynamodb:UpdateItem]")
+        self.fx.edit("template.yaml", "[dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:Query, dynamodb:DeleteItem]",
+                     "[dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:Query, dynamodb:DeleteItem]")
         self.assertReported("TarabutConnectFunction: table lacks ['dynamodb:PutItem']")
 
     def test_broad_policy_template(self):

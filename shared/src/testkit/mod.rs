@@ -9,6 +9,7 @@ mod env;
 mod events;
 pub mod faults;
 mod handler;
+mod reads;
 mod sandbox;
 pub mod sim;
 mod users;
@@ -20,6 +21,7 @@ pub use answers::{
 pub use bank::Bank;
 pub use env::{DynamoEnv, TestEnv, TestTable, deadline, dynamo_table, test_config, test_env_vars};
 pub use events::{Event, workspace_root};
+pub use reads::ReadCounter;
 pub use sandbox::{SandboxControl, start_sandbox};
 pub use users::{ALICE, BOB, CAROL, user};
 
