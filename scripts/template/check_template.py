@@ -51,6 +51,8 @@ HTTP_ROUTES: dict[str, tuple[str, str]] = {
 SCHEDULED = {"cron-sync-banks"}
 #: The one route without the JWT authorizer: Tarabut's browser redirect carries no token.
 UNAUTHENTICATED = {"tarabut-callback"}
+# The levels shared::telemetry understands (tracing's LevelFilter names).
+TRACING_LEVELS = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}
 
 # Least privilege, read from the code paths (shared/src/store/dynamo/mod.rs is the only caller
 # of DynamoDB; the use cases (shared/src/linking.rs, connections.rs, sync/, scheduled_sync.rs,
@@ -60,7 +62,7 @@ TOKEN = {"dynamodb:GetItem", "dynamodb:UpdateItem"}
 SYNC = TOKEN | {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"}
 TABLE_ACTIONS: dict[str, set[str]] = {
     # intent binding + pending connection (conditional PutItem)
-    "tarabut-connect": TOKEN | {"dynamodb:PutItem"},
+    "tarabut-connect": TOKEN | {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem"},
     # link attempt get and conditional moves, discard of a refused pending connection,
     # revocation of an abandoned attempt's consent (token)
     "tarabut-callback": TOKEN | {"dynamodb:DeleteItem"},
@@ -551,9 +553,9 @@ class Checker:
         return problems
 
     def config_variables(self) -> tuple[set[str], set[str]]:
-        """(required, optional) variable names read by shared/src/config.rs."""
+        """(required, optional) variable names read by shared/src/config.rs (`env.tarabut_url` is a required URL too)."""
         text = (self.repo / "shared/src/config.rs").read_text(encoding="utf-8")
-        required = set(re.findall(r'env\.(?:required|url)\("([A-Z0-9_]+)"\)', text))
+        required = set(re.findall(r'env\.(?:required|url|tarabut_url)\("([A-Z0-9_]+)"\)', text))
         optional = set(re.findall(r'env\.(?:secs|millis|number)\("([A-Z0-9_]+)"', text))
         if not required:
             raise ValueError("found no env.required/env.url variables in shared/src/config.rs")
@@ -601,6 +603,17 @@ class Checker:
                     problems.append(f"{fid}: LoggingConfig.LogGroup must be !Ref of a log group in the template")
                 elif "RetentionInDays" not in (res.get("Properties") or {}):
                     problems.append(f"{fid}: its log group {ref} has no RetentionInDays")
+            # Lambda passes the application level on as AWS_LAMBDA_LOG_LEVEL; shared::telemetry
+            # parses it as a tracing level, and a value it cannot parse (FATAL) would silently
+            # mean INFO. The runtime, HTTP and SDK crates stay at INFO whatever it says.
+            level = logging.get("ApplicationLogLevel")
+            if is_ref(level):
+                param = (self.tpl.get("Parameters") or {}).get(level["Ref"]) or {}
+                allowed = param.get("AllowedValues")
+                if allowed is None or set(allowed) - TRACING_LEVELS:
+                    problems.append(f"{fid}: ApplicationLogLevel's parameter {level['Ref']} must allow only {sorted(TRACING_LEVELS)}, got {allowed}")
+            elif level is not None and level not in TRACING_LEVELS:
+                problems.append(f"{fid}: ApplicationLogLevel {level!r} is not one of {sorted(TRACING_LEVELS)}")
         return problems
 
     def check_permissions(self) -> list[str]:

@@ -193,8 +193,8 @@ class CheckTemplateTest(unittest.TestCase):
         self.assertReported("FinanceConnectionsFunction: table grants ['dynamodb:DeleteItem']")
 
     def test_missing_action(self):
-        self.fx.edit("template.yaml", "[dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:PutItem]",
-                     "[dynamodb:GetItem, dynamodb:UpdateItem]")
+        self.fx.edit("template.yaml", "[dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:Query, dynamodb:DeleteItem]",
+                     "[dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:Query, dynamodb:DeleteItem]")
         self.assertReported("TarabutConnectFunction: table lacks ['dynamodb:PutItem']")
 
     def test_broad_policy_template(self):
@@ -245,6 +245,10 @@ class CheckTemplateTest(unittest.TestCase):
     def test_text_logs(self):
         self.fx.edit("template.yaml", "LogFormat: JSON", "LogFormat: Text")
         self.assertReported("LoggingConfig.LogFormat must be JSON")
+
+    def test_a_log_level_telemetry_cannot_parse(self):
+        self.fx.edit("template.yaml", "AllowedValues: [TRACE, DEBUG, INFO, WARN, ERROR]", "AllowedValues: [TRACE, DEBUG, INFO, WARN, ERROR, FATAL]")
+        self.assertReported("ApplicationLogLevel's parameter LogLevel must allow only")
 
     # -- table
 

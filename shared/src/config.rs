@@ -13,7 +13,33 @@ use crate::secret::Secret;
 #[error("configuration variable {variable}: {reason}")]
 pub struct ConfigError {
     pub variable: &'static str,
-    pub reason: String,
+    pub reason: Reason,
+}
+
+/// Why a variable was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Reason {
+    /// Missing, empty or malformed: the text says which.
+    #[error("{0}")]
+    Invalid(String),
+    /// A Tarabut URL over plain http to another machine: the client secret and the users'
+    /// bearer tokens would cross the network unencrypted.
+    #[error(
+        "must be an https URL unless its host is loopback (127.0.0.1, ::1, localhost); got host {host:?}"
+    )]
+    InsecureScheme { host: String },
+}
+
+impl From<String> for Reason {
+    fn from(s: String) -> Reason {
+        Reason::Invalid(s)
+    }
+}
+
+impl From<&str> for Reason {
+    fn from(s: &str) -> Reason {
+        Reason::Invalid(s.to_string())
+    }
 }
 
 /// Settings of the token manager (docs/token-protocol.md).
@@ -120,8 +146,8 @@ impl Config {
         Ok(Config {
             table_name: env.required("TABLE_NAME")?,
             tarabut: TarabutSettings {
-                base_url: env.url("TARABUT_BASE_URL")?,
-                token_url: env.url("TARABUT_TOKEN_URL")?,
+                base_url: env.tarabut_url("TARABUT_BASE_URL")?,
+                token_url: env.tarabut_url("TARABUT_TOKEN_URL")?,
                 client_id: env.required("TARABUT_CLIENT_ID")?,
                 client_secret: Secret::new(client_secret),
                 redirect_url: env.url("TARABUT_REDIRECT_URL")?,
@@ -156,7 +182,7 @@ impl Env<'_> {
         let raw = self.required(variable)?;
         let url = Url::parse(&raw).map_err(|e| ConfigError {
             variable,
-            reason: format!("is not a URL ({e})"),
+            reason: format!("is not a URL ({e})").into(),
         })?;
         if !matches!(url.scheme(), "https" | "http") {
             return Err(ConfigError {
@@ -167,12 +193,36 @@ impl Env<'_> {
         Ok(url)
     }
 
+    /// A URL the client secret or a bearer token is sent to: https, or http to this machine
+    /// only (the dev server's and the tests' sandbox on 127.0.0.1).
+    fn tarabut_url(&self, variable: &'static str) -> Result<Url, ConfigError> {
+        let url = self.url(variable)?;
+        // The URL parser normalises IP hosts (an IPv6 one in brackets), so a name that merely
+        // starts with "127.0.0.1" or "localhost" is a domain and does not pass.
+        let host = url.host_str().unwrap_or_default();
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if url.scheme() != "https" && !loopback {
+            return Err(ConfigError {
+                variable,
+                reason: Reason::InsecureScheme {
+                    host: url.host_str().unwrap_or_default().to_string(),
+                },
+            });
+        }
+        Ok(url)
+    }
+
     fn number(&self, variable: &'static str, default: u64) -> Result<u64, ConfigError> {
         match (self.0)(variable) {
             None => Ok(default),
             Some(v) => v.trim().parse::<u64>().map_err(|_| ConfigError {
                 variable,
-                reason: format!("must be a non-negative integer, got {v:?}"),
+                reason: format!("must be a non-negative integer, got {v:?}").into(),
             }),
         }
     }
@@ -274,6 +324,39 @@ mod tests {
             vars.insert(var, value.to_string());
             let err = load(&vars).unwrap_err();
             assert_eq!(err.variable, var, "{var}={value}");
+        }
+    }
+
+    /// The client secret and bearer tokens travel to these URLs: plain http only to this
+    /// machine (the dev server's and the tests' sandbox).
+    #[test]
+    fn tarabut_urls_need_https_unless_loopback() {
+        for var in ["TARABUT_BASE_URL", "TARABUT_TOKEN_URL"] {
+            for url in [
+                "http://api.sandbox.tarabutgateway.io",
+                "http://10.0.0.7:8600/oauth/token",
+                "http://localhost.evil.example/token",
+                "http://127.0.0.1.nip.io/token",
+            ] {
+                let mut vars = base();
+                vars.insert(var, url.into());
+                let err = load(&vars).unwrap_err();
+                assert_eq!(err.variable, var, "{url}");
+                assert!(
+                    matches!(err.reason, Reason::InsecureScheme { .. }),
+                    "{url}: {err}"
+                );
+            }
+            for url in [
+                "http://127.0.0.1:8600",
+                "http://[::1]:8600/oauth/token",
+                "http://localhost:8600",
+                "https://api.tarabutgateway.io",
+            ] {
+                let mut vars = base();
+                vars.insert(var, url.into());
+                assert!(load(&vars).is_ok(), "{var}={url}");
+            }
         }
     }
 

@@ -21,6 +21,12 @@ pub enum UseCaseError {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(String),
+    /// The caller has this many bank links started and not finished (each one holds a
+    /// Tarabut intent); a new one waits until one completes or expires.
+    #[error(
+        "{limit} bank links are already waiting to be completed; complete one, or start again once they expire (about 15 minutes after they were started)"
+    )]
+    TooManyPendingLinks { limit: usize },
     #[error("the bank consent of connection {connection_id} must be renewed")]
     ReauthRequired { connection_id: String },
     /// The caller asked again sooner than the shared Tarabut quota allows.

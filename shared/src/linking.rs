@@ -36,6 +36,15 @@ pub use sweep::{SweepSummary, sweep};
 /// An intent Tarabut returns without an expiry is treated as valid this long.
 const DEFAULT_INTENT_VALIDITY: Duration = Duration::from_secs(15 * 60);
 
+/// Links a user may have started and not finished at once. Each holds a Tarabut intent and
+/// items in the table; a real user needs one or two, a loop would drain the shared quota.
+pub const MAX_PENDING_LINKS: usize = 5;
+
+/// How long a pending connection outlives its intent (TTL). A completion comes within the
+/// intent's life plus the code's 5 minutes, and the callback or the sweep (every 15 minutes)
+/// normally drops an unfinished one long before; this bounds what a failing sweep leaves.
+const PENDING_KEPT_AFTER_EXPIRY: Duration = Duration::from_secs(86_400);
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConnectRequest {
@@ -68,6 +77,17 @@ pub async fn connect(
         return Err(UseCaseError::Invalid(
             "providerId must be 1-64 characters of letters, digits, '-' or '_'".into(),
         ));
+    }
+    // Before asking Tarabut: a refused attempt costs no intent.
+    if state
+        .connections
+        .count_pending(user, state.clock.now())
+        .await?
+        >= MAX_PENDING_LINKS
+    {
+        return Err(UseCaseError::TooManyPendingLinks {
+            limit: MAX_PENDING_LINKS,
+        });
     }
     let intent = CreateIntent {
         user: IntentUser {
@@ -136,23 +156,35 @@ pub async fn connect(
         })?;
     state
         .connections
-        .create(&Connection {
-            user: user.clone(),
-            connection_id: connection_id.clone(),
-            status: ConnectionStatus::Pending,
-            intent_id: created.intent_id.clone(),
-            provider_id: intent.consent.as_ref().map(|c| c.provider_id.clone()),
-            consent_id: None,
-            consent_expires_at: None,
-            created_at: now,
-            updated_at: now,
-            last_sync_at: None,
-            last_sync_status: None,
-            next_sync_at: None,
-            deleted_at: None,
-            erase_sweep_at: None,
-        })
+        .create_pending(
+            &Connection {
+                user: user.clone(),
+                connection_id: connection_id.clone(),
+                status: ConnectionStatus::Pending,
+                intent_id: created.intent_id.clone(),
+                provider_id: intent.consent.as_ref().map(|c| c.provider_id.clone()),
+                consent_id: None,
+                consent_expires_at: None,
+                created_at: now,
+                updated_at: now,
+                last_sync_at: None,
+                last_sync_status: None,
+                next_sync_at: None,
+                deleted_at: None,
+                erase_sweep_at: None,
+            },
+            expires_at + PENDING_KEPT_AFTER_EXPIRY,
+        )
         .await?;
+    // Concurrent connects all passed the check above: counting again after our own write,
+    // the last writer sees every other survivor's, so no more than the cap stay. (Two racing
+    // at the cap may both give way: refusing too many is the safe side.)
+    if state.connections.count_pending(user, now).await? > MAX_PENDING_LINKS {
+        discard_pending(state, user, &connection_id).await;
+        return Err(UseCaseError::TooManyPendingLinks {
+            limit: MAX_PENDING_LINKS,
+        });
+    }
     Ok(ConnectResponse {
         connect_url: created.connect_url,
         intent_id: created.intent_id,

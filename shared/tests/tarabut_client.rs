@@ -129,7 +129,14 @@ async fn unauthorized_and_forbidden_are_typed_and_not_retried() {
         "{err:?}"
     );
     // Tokens invalidated at Tarabut → 401.
-    control.invalidate_tokens("refused").await;
+    control
+        .invalidate_tokens(
+            UserId::parse("refused")
+                .unwrap()
+                .customer_user_id()
+                .as_str(),
+        )
+        .await;
     let err = client
         .balances(&token, &accounts[0], false, deadline(10))
         .await

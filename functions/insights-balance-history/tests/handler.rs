@@ -4,7 +4,10 @@
 use std::collections::HashSet;
 
 use chrono::{Duration, NaiveDate};
-use shared::testkit::{ALICE, BOB, Event, TestEnv, money, user};
+use shared::banking::{BalanceSnapshot, balances, transactions};
+use shared::store::MemoryTable;
+use shared::testkit::{ALICE, BOB, Event, ReadCounter, TestEnv, money, user};
+use shared::time::Timestamp;
 
 shared::handler_test_helpers!(insights_balance_history::handle);
 
@@ -119,5 +122,68 @@ async fn one_account_and_bad_queries() {
         "negative/insights-balance-history.empty-sub",
     ] {
         refused(&env, Event::load(negative), 401).await;
+    }
+}
+
+/// A window months back reads the snapshots around it and the transactions up to the first
+/// reading after it, not every snapshot of the user nor every transaction up to today.
+#[tokio::test]
+async fn a_past_window_reads_only_what_is_around_it() {
+    let env = TestEnv::on(ReadCounter::new(MemoryTable::new()), &[]).await;
+    let alice = user(ALICE);
+    env.link_demo_banks(&alice).await;
+    let accounts = env.state.accounts.list(&alice).await.unwrap();
+    let today = shared::insights::gulf_today();
+    // A year of snapshots, one every 12 hours for every account, as the cron leaves them.
+    let first = today - Duration::days(365);
+    let midnight = |d: NaiveDate| Timestamp::from(d.and_hms_opt(0, 0, 0).unwrap().and_utc());
+    let mut snapshots = Vec::new();
+    for a in &accounts {
+        for half_day in 0..730 {
+            snapshots.push(BalanceSnapshot {
+                user: alice.clone(),
+                connection_id: a.connection_id.clone(),
+                account_id: a.account_id.clone(),
+                amount: a.balance.unwrap(),
+                balance_type: "InterimBooked".into(),
+                at: midnight(first) + std::time::Duration::from_secs(half_day * 43_200),
+                source: "sync".into(),
+            });
+        }
+    }
+    env.state.balances.put_all(&snapshots).await.unwrap();
+    let (from, to) = (today - Duration::days(200), today - Duration::days(170));
+    env.table.reset();
+    let answer = call(&env, &Event::range(EVENT, from, to, &[])).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+
+    // Per account: two a day over the window and a day each side, the last one before and
+    // the first one after.
+    let snapshots_read = env.table.sort_keys_read(&balances::partition(&alice));
+    let bound = accounts.len() * (2 * 32 + 2);
+    assert!(
+        snapshots_read.len() <= bound,
+        "{} snapshots read, at most {bound} needed",
+        snapshots_read.len()
+    );
+    // Transactions from the day before the window to the first reading after it (the day
+    // after `to`), plus the 5 days of context.
+    let dates: Vec<NaiveDate> = env
+        .table
+        .sort_keys_read(&transactions::partition(&alice))
+        .iter()
+        .map(|sk| sk[..10].parse().unwrap())
+        .collect();
+    assert!(!dates.is_empty());
+    let latest = dates.iter().max().unwrap();
+    assert!(
+        *latest <= to + Duration::days(6),
+        "read transactions up to {latest} for a window ending {to}"
+    );
+    assert!(*dates.iter().min().unwrap() >= from - Duration::days(1));
+    // The series are anchored on the reading right after the window.
+    for series in answer.json()["accounts"].as_array().unwrap() {
+        assert_eq!(series["anchor"]["date"], to.to_string(), "{series}");
+        assert_eq!(series["points"].as_array().unwrap().len(), 30);
     }
 }

@@ -243,3 +243,17 @@ async fn a_user_without_banks_gets_empty_months() {
         "{report}"
     );
 }
+
+/// A report of someone's spending must not be kept by a browser or a shared cache, and
+/// neither may a problem answer (it says whether an account exists).
+#[tokio::test]
+async fn answers_and_problems_are_not_stored_by_caches() {
+    let env = linked_env().await;
+    let (from, to) = last_month();
+    let answer = call(&env, &range_event(from, to, &[])).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.header("cache-control"), Some("no-store"));
+    let problem = call(&env, &range_event(to, from, &[])).await;
+    assert_eq!(problem.status, 400, "{}", problem.text);
+    assert_eq!(problem.header("cache-control"), Some("no-store"));
+}

@@ -143,6 +143,24 @@ async fn a_tarabut_failure_leaves_no_pending_connection() {
     assert_eq!(problem["type"], "/problems/upstream-error");
 }
 
+/// Five links started and not finished: a sixth is refused before Tarabut is asked for an
+/// intent, with a problem that says why, and nothing is written.
+#[tokio::test]
+async fn a_sixth_unfinished_link_is_refused_without_asking_tarabut() {
+    let env = TestEnv::start().await;
+    for _ in 0..5 {
+        assert_eq!(call(&env, &Event::load(EVENT)).await.status, 201);
+    }
+    let intents = env.control.calls("create_intent").await;
+    let problem = refused(&env, Event::load(EVENT), 409).await;
+    assert_eq!(problem["type"], "/problems/too-many-pending-links");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("5 bank links"),
+        "{problem}"
+    );
+    assert_eq!(env.control.calls("create_intent").await, intents);
+}
+
 // ---- bad input writes nothing ----
 
 #[tokio::test]

@@ -3,10 +3,11 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::identity::UserId;
 use crate::money::{Currency, Money, MoneyError};
-use crate::store::{Item, ItemExt, Key, Query, StoreError, Table, Write};
+use crate::store::{Item, ItemExt, Key, Query, SortKey, StoreError, Table, Write};
 use crate::tarabut;
 use crate::time::Timestamp;
 
@@ -28,6 +29,11 @@ pub struct BalanceSnapshot {
 pub fn partition(user: &UserId) -> String {
     format!("USER#{}#BAL", user.as_str())
 }
+
+/// How long a snapshot is kept after its reading (TTL): two years, the longest range an insight
+/// accepts (731 days). The account item keeps the latest balance for good, so an account
+/// whose snapshots all expired still has an anchor.
+pub const SNAPSHOT_RETENTION: Duration = Duration::from_secs(731 * 86_400);
 
 /// Preference order: booked balances match booked-only transaction flows (docs/insight-algorithms.md §8).
 const PREFERENCE: [&str; 6] = [
@@ -88,6 +94,7 @@ impl BalanceSnapshot {
         item.set_s("balance_type", &self.balance_type);
         item.set_time("at", self.at);
         item.set_s("source", &self.source);
+        item.set_ttl(self.at + SNAPSHOT_RETENTION);
         item
     }
 
@@ -127,10 +134,38 @@ impl BalanceRepo {
         self.table.batch_write(writes).await
     }
 
-    pub async fn list(&self, user: &UserId) -> Result<Vec<BalanceSnapshot>, StoreError> {
-        self.table
-            .query(&Query::partition(partition(user)))
-            .await?
+    /// The snapshots of one account that a window `[start, end)` needs, oldest first: the
+    /// last one before `start`, every one inside, and the first one at or after `end` if it is
+    /// within `horizon` of it. Three keyed queries on the sort key, so the read is bounded by
+    /// the window and not by the account's history.
+    pub async fn around(
+        &self,
+        user: &UserId,
+        account_id: &str,
+        start: Timestamp,
+        end: Timestamp,
+        horizon: Duration,
+    ) -> Result<Vec<BalanceSnapshot>, StoreError> {
+        let sk = |at: Timestamp| format!("{account_id}#{:013}", at.millis().max(0));
+        let one_ms = Duration::from_millis(1);
+        let pk = partition(user);
+        let before = Query::partition(pk.clone())
+            .sort(SortKey::Between(
+                format!("{account_id}#"),
+                sk(start - one_ms),
+            ))
+            .descending()
+            .limit(1);
+        let inside =
+            Query::partition(pk.clone()).sort(SortKey::Between(sk(start), sk(end - one_ms)));
+        let after = Query::partition(pk)
+            .sort(SortKey::Between(sk(end), sk(end + horizon)))
+            .limit(1);
+        let mut items = Vec::new();
+        for q in [before, inside, after] {
+            items.extend(self.table.query(&q).await?);
+        }
+        items
             .iter()
             .map(|i| BalanceSnapshot::from_item(user, i))
             .collect()

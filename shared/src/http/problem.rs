@@ -34,6 +34,11 @@ impl HttpError {
                 UseCaseError::Forbidden(_) => (403, "forbidden", "Forbidden"),
                 UseCaseError::NotFound(_) => (404, "not-found", "Not found"),
                 UseCaseError::Conflict(_) => (409, "conflict", "Conflict"),
+                UseCaseError::TooManyPendingLinks { .. } => (
+                    409,
+                    "too-many-pending-links",
+                    "Too many unfinished bank links",
+                ),
                 UseCaseError::ReauthRequired { .. } => {
                     (409, "reauth-required", "Bank consent must be renewed")
                 }

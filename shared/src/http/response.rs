@@ -45,23 +45,31 @@ pub async fn respond<F>(work: F) -> Result<Response<Body>, lambda_http::Error>
 where
     F: Future<Output = Result<Reply, HttpError>>,
 {
-    Ok(match work.await {
+    let response = match work.await {
         Ok(reply) => render(reply)?,
         Err(err) => render_error(&err)?,
-    })
+    };
+    // For following one request through at TRACE (the level alone decides; no body logged).
+    tracing::trace!(status = response.status().as_u16(), "answered");
+    Ok(response)
 }
 
+/// Every answer of this API is one user's financial data, a problem about it (which tells
+/// whether an account or connection exists) or a redirect carrying a one-time code: no
+/// browser, proxy or CDN may keep any of them.
+const CACHE_CONTROL: &str = "no-store";
+
 fn render(reply: Reply) -> Result<Response<Body>, http::Error> {
+    let builder = Response::builder().header("cache-control", CACHE_CONTROL);
     match reply {
-        Reply::Json { status, body } => Response::builder()
+        Reply::Json { status, body } => builder
             .status(status)
             .header("content-type", "application/json")
             .body(Body::Text(body.to_string())),
-        Reply::NoContent => Response::builder().status(204).body(Body::Empty),
-        Reply::Redirect { location } => Response::builder()
+        Reply::NoContent => builder.status(204).body(Body::Empty),
+        Reply::Redirect { location } => builder
             .status(302)
             .header("location", location)
-            .header("cache-control", "no-store")
             .body(Body::Empty),
     }
 }
@@ -76,10 +84,45 @@ fn render_error(err: &HttpError) -> Result<Response<Body>, http::Error> {
     }
     let mut builder = Response::builder()
         .status(problem.status)
-        .header("content-type", "application/problem+json");
+        .header("content-type", "application/problem+json")
+        .header("cache-control", CACHE_CONTROL);
     if let Some(secs) = err.retry_after() {
         builder = builder.header("retry-after", secs.to_string());
     }
     let body = serde_json::to_string(&problem).unwrap_or_else(|_| "{}".to_string());
     builder.body(Body::Text(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache_control(response: &Response<Body>) -> Option<&str> {
+        response
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// Every answer with a body (financial JSON or a problem) forbids caching it.
+    #[tokio::test]
+    async fn every_body_is_no_store() {
+        let ok = respond(async { Reply::ok(&serde_json::json!({"balance": "1.000"})) })
+            .await
+            .unwrap();
+        assert_eq!(cache_control(&ok), Some("no-store"));
+        let created = respond(async { Reply::created(&serde_json::json!({"id": "x"})) })
+            .await
+            .unwrap();
+        assert_eq!(cache_control(&created), Some("no-store"));
+        for err in [
+            HttpError::Unauthenticated,
+            HttpError::from(UseCaseError::NotFound("account")),
+            HttpError::from(UseCaseError::Internal("boom".into())),
+        ] {
+            let problem = respond(async { Err::<Reply, _>(err) }).await.unwrap();
+            assert!(problem.status().as_u16() >= 400);
+            assert_eq!(cache_control(&problem), Some("no-store"));
+        }
+    }
 }

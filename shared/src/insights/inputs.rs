@@ -18,7 +18,6 @@ use insights_engine::{
 
 pub(super) struct Loaded {
     pub accounts: Vec<Account>,
-    pub records: Vec<AccountRecord>,
     pub transactions: Vec<Transaction>,
 }
 
@@ -41,7 +40,6 @@ pub(super) async fn load(
             .filter(|t| visible.contains(t.account_id.as_str()))
             .map(transaction)
             .collect(),
-        records,
     })
 }
 
@@ -120,43 +118,80 @@ fn balance_type(s: &str) -> BalanceType {
     }
 }
 
-/// Every stored balance reading of the loaded accounts: snapshots and each account's latest.
-pub(super) async fn balance_readings(
+/// Balance history's inputs for `[from, to)`, read around the window and not over the user's
+/// whole history: the accounts; per account the snapshots [`BalanceRepo::around`] the window
+/// (the last before it, those inside, the first after it within `horizon`) and its latest
+/// balance where that is one of them (it outlives the snapshots, which expire); and the
+/// transactions from the day before `from` to `context_after` days past the latest reading
+/// used after the window, which the engine walks back from.
+///
+/// [`BalanceRepo::around`]: crate::banking::BalanceRepo::around
+pub(super) async fn balance_history(
     state: &AppState,
     user: &UserId,
-    data: &Loaded,
-) -> Result<Vec<BalanceReading>, UseCaseError> {
-    let known: std::collections::HashSet<&str> =
-        data.records.iter().map(|r| r.account_id.as_str()).collect();
-    let mut readings: Vec<BalanceReading> = state
-        .balances
-        .list(user)
-        .await?
-        .into_iter()
-        .filter(|s| known.contains(s.account_id.as_str()))
-        .map(|s| BalanceReading {
-            kind: balance_type(&s.balance_type),
-            at: s.at.to_datetime(),
-            amount: s.amount,
-            account_id: s.account_id,
-        })
-        .collect();
-    for r in &data.records {
-        if let (Some(amount), Some(at)) = (r.balance, r.balance_at.map(Timestamp::to_datetime)) {
-            let duplicate = readings
-                .iter()
-                .any(|x| x.account_id == r.account_id && x.at == at);
-            if !duplicate {
-                readings.push(BalanceReading {
+    (from, to): (NaiveDate, NaiveDate),
+    horizon: chrono::Duration,
+    context_after: chrono::Duration,
+) -> Result<(Loaded, Vec<BalanceReading>), UseCaseError> {
+    let records = crate::erasure::visible_accounts(state, user).await?;
+    // UTC midnights: the accounts' days (UTC+3, UTC+4) start before them, so `start` takes a
+    // day more and `end` is past the window's last local day.
+    let midnight = |d: NaiveDate| Timestamp::from(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    let (start, end) = (midnight(from - chrono::Duration::days(1)), midnight(to));
+    let horizon_std = horizon.to_std().unwrap_or_default();
+    let mut readings = Vec::new();
+    let mut last_day = to;
+    for r in &records {
+        let snapshots = state
+            .balances
+            .around(user, &r.account_id, start, end, horizon_std)
+            .await?;
+        let after_found = snapshots.iter().any(|s| s.at >= end);
+        let mut mine: Vec<BalanceReading> = snapshots
+            .into_iter()
+            .map(|s| BalanceReading {
+                kind: balance_type(&s.balance_type),
+                at: s.at.to_datetime(),
+                amount: s.amount,
+                account_id: s.account_id,
+            })
+            .collect();
+        if let (Some(amount), Some(at)) = (r.balance, r.balance_at) {
+            let wanted = at < end || (!after_found && at <= end + horizon_std);
+            let duplicate = mine.iter().any(|x| x.at == at.to_datetime());
+            if wanted && !duplicate {
+                mine.push(BalanceReading {
                     account_id: r.account_id.clone(),
                     kind: balance_type(r.balance_type.as_deref().unwrap_or("")),
                     amount,
-                    at,
+                    at: at.to_datetime(),
                 });
             }
         }
+        for x in mine.iter().filter(|x| x.at >= end.to_datetime()) {
+            last_day = last_day.max(x.at.date_naive());
+        }
+        readings.extend(mine);
     }
-    Ok(readings)
+    let stored = state
+        .transactions
+        .range(
+            user,
+            from - chrono::Duration::days(1),
+            last_day + context_after,
+        )
+        .await?;
+    let visible: std::collections::HashSet<&str> =
+        records.iter().map(|r| r.account_id.as_str()).collect();
+    let loaded = Loaded {
+        accounts: records.iter().map(account).collect(),
+        transactions: stored
+            .into_iter()
+            .filter(|t| visible.contains(t.account_id.as_str()))
+            .map(transaction)
+            .collect(),
+    };
+    Ok((loaded, readings))
 }
 
 /// Tarabut's `/insights/v1/salary` through the token manager, given at most 3 seconds.

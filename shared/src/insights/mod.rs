@@ -27,6 +27,10 @@ const CONTEXT_BEFORE_DAYS: i64 = 95;
 const CONTEXT_AFTER_DAYS: i64 = 5;
 /// History the recurring engine looks at for regular income and salary.
 const HISTORY_DAYS: i64 = 400;
+/// How far after a balance-history window its anchor (the first reading after it) is looked
+/// for. A first sync reads 365 days back and stores one reading, at linking: a window in that
+/// year must still reach it. The transactions read end there too.
+const ANCHOR_HORIZON_DAYS: i64 = 400;
 
 /// An insight report, with what `refresh=true` did first.
 #[derive(Debug, Serialize)]
@@ -102,12 +106,18 @@ async fn load(
     account_id: Option<&str>,
 ) -> Result<Loaded, UseCaseError> {
     let loaded = inputs::load(state, user, from, to).await?;
-    if let Some(id) = account_id
-        && !loaded.accounts.iter().any(|a| a.account_id == id)
-    {
-        return Err(UseCaseError::NotFound("account"));
-    }
+    owned(&loaded, account_id)?;
     Ok(loaded)
+}
+
+/// A 404 unless `account_id` (when given) is one of the caller's accounts.
+fn owned(loaded: &Loaded, account_id: Option<&str>) -> Result<(), UseCaseError> {
+    match account_id {
+        Some(id) if !loaded.accounts.iter().any(|a| a.account_id == id) => {
+            Err(UseCaseError::NotFound("account"))
+        }
+        _ => Ok(()),
+    }
 }
 
 pub async fn spending(
@@ -233,17 +243,15 @@ pub async fn balance_history(
     let account_id = query::account_id(params.account_id.as_deref())?;
     let reporting_currency = params.currency;
     let refreshed = refresh_first(state, user, params.refresh.0, deadline).await?;
-    // Walking back from today's anchor needs every transaction since `from`.
-    let until = gulf_today().max(to) + Days::days(CONTEXT_AFTER_DAYS);
-    let data = load(
+    let (data, readings) = inputs::balance_history(
         state,
         user,
-        from - Days::days(1),
-        until,
-        account_id.as_deref(),
+        (from, to),
+        Days::days(ANCHOR_HORIZON_DAYS),
+        Days::days(CONTEXT_AFTER_DAYS),
     )
     .await?;
-    let readings = inputs::balance_readings(state, user, &data).await?;
+    owned(&data, account_id.as_deref())?;
     let query = BalanceHistoryQuery {
         from,
         to,

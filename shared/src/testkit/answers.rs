@@ -23,6 +23,17 @@ impl Answer {
     pub fn read(response: Response<Body>) -> Answer {
         let text = String::from_utf8(response.body().as_ref().to_vec()).expect("UTF-8 body");
         assert_no_secrets(&text);
+        // Every body is someone's financial data or a problem about it: never cached.
+        if !text.is_empty() {
+            assert_eq!(
+                response
+                    .headers()
+                    .get("cache-control")
+                    .and_then(|v| v.to_str().ok()),
+                Some("no-store"),
+                "an answer with a body must forbid caching: {text}"
+            );
+        }
         for value in response.headers().values() {
             assert_no_secrets(value.to_str().expect("ASCII header"));
         }

@@ -10,6 +10,7 @@ mod events;
 pub mod faults;
 mod gate;
 mod handler;
+mod reads;
 mod sandbox;
 pub mod sim;
 mod users;
@@ -22,6 +23,7 @@ pub use bank::Bank;
 pub use env::{DynamoEnv, TestEnv, TestTable, deadline, dynamo_table, test_config, test_env_vars};
 pub use events::{Event, workspace_root};
 pub use gate::GatedTable;
+pub use reads::ReadCounter;
 pub use sandbox::{SandboxControl, start_sandbox};
 pub use users::{ALICE, BOB, CAROL, user};
 

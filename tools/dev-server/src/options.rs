@@ -150,12 +150,14 @@ mod tests {
             ("TABLE_NAME".to_string(), "other".to_string()),
             ("SYNC_CONCURRENCY".to_string(), "4".to_string()),
         ]);
-        let c = Vars::new(&given, "http://a", "http://b").config().unwrap();
+        let c = Vars::new(&given, "http://127.0.0.1:3000", "http://127.0.0.1:8600")
+            .config()
+            .unwrap();
         assert_eq!(c.table_name, "other");
         assert_eq!(c.sync_concurrency, 4);
 
         let given = HashMap::from([("APP_REDIRECT_URL".to_string(), "nope".to_string())]);
-        let err = Vars::new(&given, "http://a", "http://b")
+        let err = Vars::new(&given, "http://127.0.0.1:3000", "http://127.0.0.1:8600")
             .config()
             .unwrap_err();
         assert_eq!(err.variable, "APP_REDIRECT_URL");

@@ -17,7 +17,7 @@ use invoke::{
     logical_id_for,
 };
 use serde_json::{Value, json};
-use shared::store::ItemExt;
+use shared::store::{ItemExt, Table};
 use shared::testkit::{ALICE, DynamoEnv, Event, TestEnv, test_env_vars, user, workspace_root};
 use shared::time::{Clock, SystemClock};
 
@@ -108,8 +108,16 @@ struct Running {
 }
 
 async fn start(env: &DynamoEnv, function: &str) -> Running {
+    start_with(env, function, &[]).await
+}
+
+/// [`start`] with variables added to (or replacing) the function's environment.
+async fn start_with(env: &DynamoEnv, function: &str, extra: &[(&str, &str)]) -> Running {
+    let mut vars = environment(env, function);
+    vars.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let spec = FunctionSpec::new(binary(function))
-        .envs(environment(env, function))
+        .envs(vars)
         // Debug builds on a shared machine: room for a slow answer, never a timed assertion.
         .timeout(Duration::from_secs(60));
     let output = CapturedOutput::new();
@@ -367,6 +375,59 @@ async fn cron_sync_banks_syncs_the_due_connections() {
         .unwrap();
     assert!(item.time("next_sync_at").unwrap() > SystemClock.now());
     f.stop().await;
+}
+
+/// At TRACE, a route that mints a token, stores it in DynamoDB and calls Tarabut with it logs
+/// neither that token, nor the client secret, nor the caller's JWT: the runtime, the HTTP and
+/// the AWS SDK crates, which print events, headers and bodies at DEBUG and TRACE, stay at INFO
+/// whatever the level says.
+#[tokio::test]
+async fn trace_logs_hold_no_token_secret_or_jwt() {
+    let env = TestEnv::on_dynamodb().await;
+    let alice = user(ALICE);
+    let id = env.link(&alice, "BLUE").await;
+    // No stored token: the function mints one (the client secret goes to the token endpoint)
+    // and writes it to the table.
+    let token_key = shared::store::Key::new(format!("USER#{}", alice.as_str()), "TOKEN#tarabut");
+    env.table.delete(&token_key, None).await.unwrap();
+    let trace = [("AWS_LAMBDA_LOG_LEVEL", "TRACE"), ("RUST_LOG", "trace")];
+    let mut f = start_with(&env, "tarabut-sync", &trace).await;
+    // A JWT as API Gateway passes it on (the authorizer verified it; the claims are in the
+    // request context, the header is forwarded too).
+    let jwt = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1c2VyLTdmM2MxYTJlIn0.c2lnbmF0dXJlLW9mLXRoZS1qd3Q";
+    let mut event = Event::load("tarabut-sync")
+        .body(&json!({ "connectionId": id }).to_string())
+        .0;
+    event["headers"]["authorization"] = json!(format!("Bearer {jwt}"));
+    let (status, body) = http_answer(&f.invoke(event).await);
+    assert_eq!(status, 200, "{body}");
+    let output = format!("{}\n{}", f.output.stdout(), f.output.stderr());
+    f.session.shutdown().await;
+    // The token the function minted and stored.
+    env.state.tokens.forget_cached(&alice);
+    let minted = env.token_of(ALICE).await;
+    assert!(env.control.mints(alice.customer_user_id().as_str()).await >= 2);
+    // The capture saw our own TRACE lines: the level took effect, so silence below is real.
+    assert!(
+        output
+            .lines()
+            .any(|l| l.contains("\"level\":\"TRACE\"") && l.contains("answered")),
+        "no TRACE line of ours in:\n{output}"
+    );
+    for (what, needle) in [
+        ("the access token", minted.expose()),
+        ("the client secret", "sandbox-secret"),
+        ("the JWT", jwt),
+        ("the JWT's signature", jwt.rsplit('.').next().unwrap()),
+        ("a sandbox token", "sbx_"),
+    ] {
+        let leaks: Vec<String> = output
+            .lines()
+            .filter(|l| l.contains(needle))
+            .map(|l| l.replace(needle, "<HERE>").chars().take(300).collect())
+            .collect();
+        assert!(leaks.is_empty(), "{what} in the TRACE logs: {leaks:#?}");
+    }
 }
 
 /// A function without `TABLE_NAME` fails its init with a message naming the variable.

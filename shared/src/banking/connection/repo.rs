@@ -7,7 +7,9 @@ use super::entity::{Connection, ConnectionStatus, DueConnection, SyncLease};
 use super::lifecycle::TOMBSTONE_KEPT;
 use super::mapping::{DUE_SHARDS, ERASE_SWEEP_PARTITION, due_partition, due_sort_key, key, pk};
 use crate::identity::UserId;
-use crate::store::{Cond, ItemExt, Query, SortKey, StoreError, Table, Update, Value};
+use crate::store::{
+    Cond, ItemExt, Query, SortKey, StoreError, TTL_ATTRIBUTE, Table, Update, Value,
+};
 use crate::time::Timestamp;
 
 #[derive(Clone)]
@@ -20,11 +22,36 @@ impl ConnectionRepo {
         ConnectionRepo { table }
     }
 
-    /// Creates a new connection; refuses to overwrite an existing id.
-    pub async fn create(&self, c: &Connection) -> Result<(), StoreError> {
-        self.table
-            .put(c.to_item(), Some(&Cond::not_exists("pk")))
-            .await
+    /// Creates a new pending connection that expires (TTL) at `expires` unless a completion
+    /// replaces it first ([`ConnectionRepo::save`] writes no TTL); refuses to overwrite an
+    /// existing id.
+    pub async fn create_pending(
+        &self,
+        c: &Connection,
+        expires: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut item = c.to_item();
+        item.set_ttl(expires);
+        self.table.put(item, Some(&Cond::not_exists("pk"))).await
+    }
+
+    /// The user's pending connections not yet past their expiry (DynamoDB removes expired
+    /// items only eventually; the in-memory table never does).
+    pub async fn count_pending(&self, user: &UserId, now: Timestamp) -> Result<usize, StoreError> {
+        let items = self
+            .table
+            .query(&Query::partition(pk(user)).sort(SortKey::BeginsWith("CONN#".into())))
+            .await?;
+        let mut pending = 0;
+        for item in &items {
+            let live = item
+                .opt_n(TTL_ATTRIBUTE)?
+                .is_none_or(|at| at > now.epoch_secs());
+            if item.s("status")? == ConnectionStatus::Pending.as_str() && live {
+                pending += 1;
+            }
+        }
+        Ok(pending)
     }
 
     /// Replaces the item (status changes, sync results). Guarded on the item still existing
