@@ -40,6 +40,7 @@ HTTP_ROUTES: dict[str, tuple[str, str]] = {
     "tarabut-sync": ("POST", "/tarabut/sync"),
     "finance-connections": ("GET", "/finance/connections"),
     "finance-connection-delete": ("DELETE", "/finance/connections/{id}"),
+    "finance-connections-delete-all": ("DELETE", "/finance/connections"),
     "finance-refresh": ("POST", "/finance/refresh"),
     "finance-refresh-balances": ("POST", "/finance/refresh-balances"),
     "insights-spending": ("GET", "/finance/insights/spending"),
@@ -75,6 +76,8 @@ TABLE_ACTIONS: dict[str, set[str]] = {
     "finance-connections": {"dynamodb:Query"},
     # connection get, revoke (token), erase by Query + BatchWriteItem, tombstone PutItem
     "finance-connection-delete": SYNC,
+    # every connection deleted as above, then the token item (DeleteItem)
+    "finance-connections-delete-all": SYNC | {"dynamodb:DeleteItem"},
     # due list, take_due (UpdateItem), then a sync per connection; the link sweep discards
     # pending connections (DeleteItem)
     "cron-sync-banks": SYNC | {"dynamodb:DeleteItem"},

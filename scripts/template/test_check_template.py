@@ -1,4 +1,4 @@
-"""Tests of check_template.py: the real template passes on a repository with all twelve crates,
+"""Tests of check_template.py: the real template passes on a repository with all its crates,
 and each planted mistake (the kinds the linters miss) is reported.
 
     python3 -m unittest discover -s scripts/template -p 'test_*.py'

@@ -1,5 +1,6 @@
-//! The caller's connections: list them (`GET /finance/connections`) and delete one (revoke the
-//! consent at Tarabut, then erase its data: `DELETE /finance/connections/{id}`).
+//! The caller's connections: list them (`GET /finance/connections`), delete one (revoke the
+//! consent at Tarabut, then erase its data: `DELETE /finance/connections/{id}`) or all of them
+//! (`DELETE /finance/connections`).
 
 use std::collections::HashMap;
 
@@ -89,6 +90,35 @@ pub async fn delete(
         "connection deleted"
     );
     Ok(())
+}
+
+/// `DELETE /finance/connections`: every connection of the caller deleted as [`delete`] does
+/// (consent revoked, tombstone, data erased, with the same guarantee while syncs run), then
+/// the user's Tarabut token. One failing revocation does not stop the others; the answer is
+/// then that failure, and a retry finishes the job (everything here is idempotent). What
+/// remains is stated in docs/architecture.md §3.7.
+pub async fn delete_all(
+    state: &AppState,
+    user: &UserId,
+    deadline: Deadline,
+) -> Result<usize, UseCaseError> {
+    let mut failure = None;
+    let mut deleted = 0;
+    for conn in state.connections.list(user).await? {
+        match delete(state, user, &conn.connection_id, deadline).await {
+            Ok(()) => deleted += 1,
+            Err(e) => {
+                tracing::warn!(connection = %conn.connection_id, error = %e, "erase-all: connection not deleted");
+                failure = Some(e);
+            }
+        }
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    // Last: revocations above needed it. A sweep that needs one later mints a new token.
+    state.tokens.forget(user).await?;
+    Ok(deleted)
 }
 
 /// Revokes the connection's consent at Tarabut, if it has one that is not already revoked.

@@ -230,6 +230,13 @@ impl TokenManager {
         }
     }
 
+    /// Erases the user's token: the item and this process's cached copy (erase-all).
+    pub async fn forget(&self, user: &UserId) -> Result<(), TokenError> {
+        self.cache.clear(user);
+        self.repo.delete(user).await?;
+        Ok(())
+    }
+
     /// Drops the user's cached token (tests that rewrite the stored one).
     pub fn forget_cached(&self, user: &UserId) {
         self.cache.clear(user);

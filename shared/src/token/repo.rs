@@ -46,6 +46,12 @@ impl TokenRepo {
         TokenRepo { table }
     }
 
+    /// Erasure of all of the user's banking data: the token item goes too (a later call
+    /// mints a new one).
+    pub async fn delete(&self, user: &UserId) -> Result<(), StoreError> {
+        self.table.delete(&key(user), None).await
+    }
+
     /// Step 2: a strongly consistent read (a GSI or eventually consistent read could show a
     /// lease or token that is already gone).
     pub async fn load(&self, user: &UserId) -> Result<Option<TokenRecord>, StoreError> {

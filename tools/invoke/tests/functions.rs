@@ -21,13 +21,14 @@ use shared::store::{ItemExt, Table};
 use shared::testkit::{ALICE, DynamoEnv, Event, TestEnv, test_env_vars, user, workspace_root};
 use shared::time::{Clock, SystemClock};
 
-const FUNCTIONS: [&str; 13] = [
+const FUNCTIONS: [&str; 14] = [
     "tarabut-connect",
     "tarabut-callback",
     "tarabut-complete",
     "tarabut-sync",
     "finance-connections",
     "finance-connection-delete",
+    "finance-connections-delete-all",
     "finance-refresh",
     "finance-refresh-balances",
     "cron-sync-banks",
@@ -308,6 +309,36 @@ async fn finance_connection_delete_erases_a_linked_connection() {
     // The fixture's own id was never created.
     let response = f.invoke(Event::load("finance-connection-delete").0).await;
     assert_eq!(http_answer(&response).0, 404, "{response}");
+    f.stop().await;
+}
+
+#[tokio::test]
+async fn finance_connections_delete_all_erases_every_connection_and_the_token() {
+    let env = TestEnv::on_dynamodb().await;
+    env.link(&user(ALICE), "BLUE").await;
+    env.link(&user(ALICE), "RED").await;
+    let mut f = start(&env, "finance-connections-delete-all").await;
+    let response = f
+        .invoke(Event::load("finance-connections-delete-all").0)
+        .await;
+    assert_eq!(http_answer(&response).0, 204, "{response}");
+    let connections = env.state.connections.list(&user(ALICE)).await.unwrap();
+    assert_eq!(connections.len(), 2);
+    assert!(connections.iter().all(|c| c.deleted_at.is_some()));
+    assert!(
+        env.state
+            .accounts
+            .list(&user(ALICE))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let token = shared::store::Key::new(format!("USER#{ALICE}"), "TOKEN#tarabut");
+    assert!(env.table.get(&token, true).await.unwrap().is_none());
+    let response = f
+        .invoke(Event::load("negative/finance-connections-delete-all.no-claims").0)
+        .await;
+    assert_eq!(http_answer(&response).0, 401, "{response}");
     f.stop().await;
 }
 
