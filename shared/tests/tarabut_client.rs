@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use shared::identity::UserId;
 use shared::secret::Secret;
-use shared::tarabut::{Revoked, TarabutClient, TarabutError};
+use shared::tarabut::{MAX_BODY_BYTES, Revoked, TarabutClient, TarabutError};
 use shared::testkit::{SandboxControl, start_sandbox, test_config};
 use shared::time::Deadline;
 
@@ -222,4 +222,65 @@ async fn intents_accounts_balances_and_providers_decode() {
             .unwrap();
         assert!(!b.balances.is_empty());
     }
+}
+
+// ---- a hostile or huge upstream ----
+
+/// 20 MiB of valid-looking JSON on the transactions endpoint: the client stops reading at its
+/// cap and fails with a typed error, without retrying (the same body would come again).
+#[tokio::test]
+async fn an_oversize_body_fails_typed_at_the_cap_and_is_not_retried() {
+    let (_sandbox, control) = start_sandbox().await;
+    let (client, token, accounts) = linked(&control, "oversize").await;
+    control
+        .serve_oversize_transactions(20 * 1024 * 1024, None)
+        .await;
+    control.reset_counters().await;
+    let r = client
+        .transactions(&token, &accounts[0], None, None, deadline(30))
+        .await;
+    match r {
+        Err(TarabutError::BodyTooLarge { limit }) => assert_eq!(limit, MAX_BODY_BYTES),
+        Err(e) => panic!("expected BodyTooLarge, got {e:?}"),
+        Ok(rows) => panic!("read {} rows of a 20 MiB body", rows.len()),
+    }
+    assert_eq!(control.calls("transactions").await, 1, "not retried");
+}
+
+/// An endless body (a gibibyte, streamed): the client stops at the cap, long before the
+/// per-attempt timeout, and the sandbox hands out little more than the cap plus what the
+/// sockets buffer.
+#[tokio::test]
+async fn an_endless_body_is_not_read_past_the_cap() {
+    let (_sandbox, control) = start_sandbox().await;
+    let (client, token, accounts) = linked(&control, "endless").await;
+    control.serve_oversize_transactions(1 << 30, Some(1)).await;
+    control.reset_counters().await;
+    let started = Instant::now();
+    let r = client
+        .transactions(&token, &accounts[0], None, None, deadline(30))
+        .await;
+    assert!(
+        matches!(r, Err(TarabutError::BodyTooLarge { .. })),
+        "{:?}",
+        r.map(|v| v.len())
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // Once the connection is gone the stream is no longer polled.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let served = control.oversize_bytes_served().await;
+    assert!(
+        served >= MAX_BODY_BYTES as u64 && served < 4 * MAX_BODY_BYTES as u64,
+        "{served} bytes served"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        control.oversize_bytes_served().await,
+        served,
+        "still streaming"
+    );
 }

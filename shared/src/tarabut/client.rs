@@ -6,6 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::{Method, RequestBuilder, Response, StatusCode, Url, redirect};
 use serde::de::DeserializeOwned;
 
+use super::body::{MAX_BODY_BYTES, read_capped, read_error_prefix};
 use super::error::TarabutError;
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::types::*;
@@ -350,10 +351,10 @@ async fn classify(response: Response) -> Result<Response, (TarabutError, Option<
         StatusCode::TOO_MANY_REQUESTS => TarabutError::RateLimited { retry_after },
         s if s.is_server_error() => TarabutError::Server { status: s.as_u16() },
         s => {
-            let body = response.text().await.unwrap_or_default();
+            let body = read_error_prefix(response).await;
             TarabutError::Rejected {
                 status: s.as_u16(),
-                message: body.chars().take(300).collect(),
+                message: String::from_utf8_lossy(&body).chars().take(300).collect(),
             }
         }
     };
@@ -361,9 +362,6 @@ async fn classify(response: Response) -> Result<Response, (TarabutError, Option<
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, TarabutError> {
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| TarabutError::Transport(e.without_url().to_string()))?;
+    let bytes = read_capped(response, MAX_BODY_BYTES).await?;
     serde_json::from_slice(&bytes).map_err(|e| TarabutError::Decode(e.to_string()))
 }
