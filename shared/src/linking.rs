@@ -150,6 +150,7 @@ pub async fn connect(
             last_sync_status: None,
             next_sync_at: None,
             deleted_at: None,
+            sync: Default::default(),
         })
         .await?;
     Ok(ConnectResponse {

@@ -7,7 +7,7 @@ use serde_json::json;
 use shared::identity::UserId;
 use shared::secret::Secret;
 use shared::tarabut::{MAX_BODY_BYTES, Revoked, TarabutClient, TarabutError};
-use shared::testkit::{SandboxControl, start_sandbox, test_config};
+use shared::testkit::{SandboxControl, all_transactions, start_sandbox, test_config};
 use shared::time::Deadline;
 
 async fn client_for(control: &SandboxControl, overrides: &[(&str, &str)]) -> TarabutClient {
@@ -34,8 +34,7 @@ async fn fetches_every_page_of_transactions() {
     control.set_page_size(7).await;
     let (client, token, accounts) = linked(&control, "pager").await;
     control.reset_counters().await;
-    let all = client
-        .transactions(&token, &accounts[0], None, None, deadline(30))
+    let all = all_transactions(&client, &token, &accounts[0], None, deadline(30))
         .await
         .unwrap();
     let pages = control.calls("transactions").await;
@@ -49,8 +48,7 @@ async fn fetches_every_page_of_transactions() {
     assert_eq!(ids.len(), all.len(), "no row twice");
     // A date window returns a subset, also complete.
     let from = chrono::Utc::now() - chrono::Duration::days(30);
-    let recent = client
-        .transactions(&token, &accounts[0], Some(from), None, deadline(30))
+    let recent = all_transactions(&client, &token, &accounts[0], Some(from), deadline(30))
         .await
         .unwrap();
     assert!(!recent.is_empty() && recent.len() < all.len());
@@ -237,12 +235,12 @@ async fn an_oversize_body_fails_typed_at_the_cap_and_is_not_retried() {
         .await;
     control.reset_counters().await;
     let r = client
-        .transactions(&token, &accounts[0], None, None, deadline(30))
+        .transactions_page(&token, &accounts[0], None, None, 1, deadline(30))
         .await;
     match r {
         Err(TarabutError::BodyTooLarge { limit }) => assert_eq!(limit, MAX_BODY_BYTES),
         Err(e) => panic!("expected BodyTooLarge, got {e:?}"),
-        Ok(rows) => panic!("read {} rows of a 20 MiB body", rows.len()),
+        Ok(page) => panic!("read {} rows of a 20 MiB body", page.transactions.len()),
     }
     assert_eq!(control.calls("transactions").await, 1, "not retried");
 }
@@ -258,12 +256,12 @@ async fn an_endless_body_is_not_read_past_the_cap() {
     control.reset_counters().await;
     let started = Instant::now();
     let r = client
-        .transactions(&token, &accounts[0], None, None, deadline(30))
+        .transactions_page(&token, &accounts[0], None, None, 1, deadline(30))
         .await;
     assert!(
         matches!(r, Err(TarabutError::BodyTooLarge { .. })),
         "{:?}",
-        r.map(|v| v.len())
+        r.map(|p| p.transactions.len())
     );
     assert!(
         started.elapsed() < Duration::from_secs(5),

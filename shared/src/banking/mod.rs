@@ -9,6 +9,8 @@ pub mod transactions;
 
 pub use accounts::{AccountRecord, AccountRepo};
 pub use balances::{BalanceRepo, BalanceSnapshot};
-pub use connection::{Connection, ConnectionRepo, ConnectionStatus, DueConnection};
+pub use connection::{
+    Connection, ConnectionRepo, ConnectionStatus, DueConnection, SyncCheckpoint, SyncState,
+};
 pub use intents::{IntentBinding, IntentRepo, LinkState};
 pub use transactions::{StoredTransaction, TransactionRepo};

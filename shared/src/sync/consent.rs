@@ -115,6 +115,7 @@ mod tests {
             last_sync_status: None,
             next_sync_at: None,
             deleted_at: None,
+            sync: Default::default(),
         }
     }
 

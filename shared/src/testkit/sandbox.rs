@@ -123,6 +123,13 @@ impl SandboxControl {
             .await;
     }
 
+    /// Every account's history becomes `n` synthetic debits (ids `syn-<accountId>-<i>`), spread
+    /// over the window, newest first; 0 brings the demo data back.
+    pub async fn set_synthetic_transactions(&self, n: usize) {
+        self.post("/_sandbox/config", json!({ "syntheticTransactions": n }))
+            .await;
+    }
+
     pub async fn invalidate_tokens(&self, customer_user_id: &str) {
         self.post(
             "/_sandbox/tokens/invalidate",

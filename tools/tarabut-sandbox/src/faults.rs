@@ -71,6 +71,8 @@ pub struct FaultSpec {
     /// Answer 200 with a streamed JSON body of at least this many bytes (transactions only):
     /// a hostile or broken upstream for the client's body cap.
     pub oversize_bytes: Option<u64>,
+    /// Let this many matching calls through before the rule starts to fire ("fail page N").
+    pub after: Option<u64>,
 }
 
 /// A rule as listed by `GET /_sandbox/faults`; `count` is what remains.
@@ -91,6 +93,9 @@ pub struct FaultRule {
     pub count: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oversize_bytes: Option<u64>,
+    /// Matching calls still to let through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<u64>,
     #[serde(skip)]
     target: Option<Endpoint>,
 }
@@ -143,6 +148,7 @@ impl FaultRule {
             rate: spec.rate,
             count: spec.count,
             oversize_bytes: spec.oversize_bytes,
+            after: spec.after.filter(|n| *n > 0),
             target,
         })
     }
@@ -202,6 +208,13 @@ impl FaultBook {
     pub fn plan(&mut self, endpoint: Endpoint) -> FaultPlan {
         let mut plan = FaultPlan::default();
         for rule in self.rules.iter_mut().filter(|r| r.matches(endpoint)) {
+            if let Some(left) = rule.after.as_mut() {
+                *left -= 1;
+                if *left == 0 {
+                    rule.after = None;
+                }
+                continue;
+            }
             let answers = rule.status.is_some() || rule.oversize_bytes.is_some();
             if answers && (plan.status.is_some() || plan.oversize_bytes.is_some()) {
                 continue;
@@ -269,6 +282,7 @@ mod tests {
             rate: None,
             count,
             oversize_bytes: None,
+            after: None,
         }
     }
 
@@ -312,6 +326,22 @@ mod tests {
         let mut oversize = spec("transactions", Some(500), None);
         oversize.oversize_bytes = Some(1 << 20);
         assert!(book.add(oversize).is_err(), "no status with it");
+    }
+
+    #[test]
+    fn a_rule_fires_only_after_its_first_calls() {
+        let mut book = FaultBook::default();
+        let mut third = spec("transactions", Some(500), Some(1));
+        third.after = Some(2);
+        book.add(third).unwrap();
+        assert!(
+            book.plan(Endpoint::Accounts).is_empty(),
+            "other endpoints do not count"
+        );
+        assert!(book.plan(Endpoint::Transactions).is_empty());
+        assert!(book.plan(Endpoint::Transactions).is_empty());
+        assert_eq!(book.plan(Endpoint::Transactions).status.unwrap().0, 500);
+        assert!(book.plan(Endpoint::Transactions).is_empty());
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The connection entity: one bank consent of one user, and where it stands.
 
+use chrono::NaiveDate;
+
 use crate::identity::UserId;
 use crate::time::Timestamp;
 
@@ -51,6 +53,24 @@ pub struct Connection {
     /// Set when the user deleted it: the item stays as a tombstone so a repeated DELETE
     /// answers 204, and expires through TTL.
     pub deleted_at: Option<Timestamp>,
+    /// Where an interrupted sync resumes.
+    pub sync: SyncState,
+}
+
+/// The scheduled sync's bookkeeping on a connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncState {
+    /// The next page of an account's history that an interrupted run did not save.
+    pub resume: Option<SyncCheckpoint>,
+}
+
+/// A sync's place in one account's history: the query it was reading (`from`) and the next
+/// page to read. Page numbers only mean something for the same query, so `from` is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncCheckpoint {
+    pub account_id: String,
+    pub from: NaiveDate,
+    pub next_page: u32,
 }
 
 /// A connection the cron found due: enough to load it.

@@ -18,6 +18,7 @@ impl Connection {
         self.last_sync_status = Some("ok".into());
         self.next_sync_at = Some(now + SYNC_INTERVAL);
         self.updated_at = now;
+        self.sync.resume = None;
     }
 
     /// A sync failed: due again sooner.
@@ -33,6 +34,8 @@ impl Connection {
         self.last_sync_status = Some("reauth_required".into());
         self.next_sync_at = None;
         self.updated_at = now;
+        // A new consent starts its history afresh.
+        self.sync.resume = None;
     }
 
     /// The user deleted it: what stays is a revoked tombstone, off the schedule.
@@ -42,6 +45,7 @@ impl Connection {
             deleted_at: Some(now),
             updated_at: now,
             next_sync_at: None,
+            sync: Default::default(),
             ..self.clone()
         }
     }

@@ -1,7 +1,7 @@
 //! The connection's item: `USER#<user>` / `CONN#<connectionId>`; active ones carry the sparse
 //! index attributes (`gsi1pk`/`gsi1sk`) that make them due for the cron.
 
-use super::entity::{Connection, ConnectionStatus, DueConnection};
+use super::entity::{Connection, ConnectionStatus, DueConnection, SyncCheckpoint, SyncState};
 use crate::identity::UserId;
 use crate::store::{Item, ItemExt, Key, StoreError};
 use crate::time::Timestamp;
@@ -56,6 +56,9 @@ impl Connection {
         item.set_opt_time("last_sync_at", self.last_sync_at);
         item.set_opt_s("last_sync_status", self.last_sync_status.clone());
         item.set_opt_time("deleted_at", self.deleted_at);
+        if let Some(cp) = &self.sync.resume {
+            set_checkpoint(&mut item, cp);
+        }
         if let (ConnectionStatus::Active, Some(next)) = (self.status, self.next_sync_at) {
             item.set_time("next_sync_at", next);
             item.set_s(
@@ -84,6 +87,9 @@ impl Connection {
             last_sync_status: item.opt_s("last_sync_status")?.map(str::to_string),
             next_sync_at: item.opt_time("next_sync_at")?,
             deleted_at: item.opt_time("deleted_at")?,
+            sync: SyncState {
+                resume: checkpoint_of(item)?,
+            },
         })
     }
 }
@@ -97,6 +103,28 @@ impl DueConnection {
             next_sync_at: item.time("next_sync_at")?,
         })
     }
+}
+
+/// The checkpoint's attributes (`resume_account`, `resume_from`, `resume_page`).
+pub(super) fn set_checkpoint(item: &mut Item, cp: &SyncCheckpoint) {
+    item.set_s("resume_account", &cp.account_id);
+    item.set_s("resume_from", cp.from.to_string());
+    item.set_n("resume_page", i64::from(cp.next_page));
+}
+
+fn checkpoint_of(item: &Item) -> Result<Option<SyncCheckpoint>, StoreError> {
+    let Some(page) = item.opt_n("resume_page")? else {
+        return Ok(None);
+    };
+    let corrupt = |what: &str| StoreError::Corrupt(format!("connection checkpoint {what}"));
+    Ok(Some(SyncCheckpoint {
+        account_id: item.s("resume_account")?.to_string(),
+        from: item
+            .s("resume_from")?
+            .parse()
+            .map_err(|_| corrupt("resume_from"))?,
+        next_page: u32::try_from(page).map_err(|_| corrupt("resume_page"))?,
+    }))
 }
 
 fn user_of(item: &Item) -> Result<UserId, StoreError> {

@@ -6,7 +6,7 @@ mod lifecycle;
 mod mapping;
 mod repo;
 
-pub use entity::{Connection, ConnectionStatus, DueConnection};
+pub use entity::{Connection, ConnectionStatus, DueConnection, SyncCheckpoint, SyncState};
 pub use lifecycle::{RETRY_INTERVAL, SYNC_INTERVAL, TOMBSTONE_KEPT};
 pub use mapping::{DUE_SHARDS, due_partition, due_sort_key, key, pk};
 pub use repo::ConnectionRepo;

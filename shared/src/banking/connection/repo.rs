@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use super::entity::{Connection, ConnectionStatus, DueConnection};
+use super::entity::{Connection, ConnectionStatus, DueConnection, SyncCheckpoint};
 use super::lifecycle::TOMBSTONE_KEPT;
-use super::mapping::{DUE_SHARDS, due_partition, due_sort_key, key, pk};
+use super::mapping::{DUE_SHARDS, due_partition, due_sort_key, key, pk, set_checkpoint};
 use crate::identity::UserId;
 use crate::store::{Cond, ItemExt, Query, SortKey, StoreError, Table, Update, Value};
 use crate::time::Timestamp;
@@ -32,6 +32,26 @@ impl ConnectionRepo {
     pub async fn save(&self, c: &Connection) -> Result<(), StoreError> {
         let cond = Cond::exists("pk").and(Cond::not_exists("deleted_at"));
         self.table.put(c.to_item(), Some(&cond)).await
+    }
+
+    /// Stores where a running sync has got to, unless the connection was deleted meanwhile
+    /// (`ConditionFailed` then: the sync must stop, its data is being erased).
+    pub async fn save_checkpoint(
+        &self,
+        user: &UserId,
+        connection_id: &str,
+        cp: &SyncCheckpoint,
+    ) -> Result<(), StoreError> {
+        let cond = Cond::exists("pk").and(Cond::not_exists("deleted_at"));
+        let mut attrs = crate::store::Item::new();
+        set_checkpoint(&mut attrs, cp);
+        let updates: Vec<Update> = attrs
+            .into_iter()
+            .map(|(name, value)| Update::set(&name, value))
+            .collect();
+        self.table
+            .update(&key(user, connection_id), &updates, Some(&cond))
+            .await
     }
 
     /// Deletes a connection whose linking failed, only while it is still pending (a late

@@ -96,8 +96,11 @@ pub async fn list(
 
     let from = query.from.as_ref().map(|(_, t)| *t);
     let to = query.to.as_ref().map(|(_, t)| *t);
-    let matching: Vec<_> = account
-        .transactions
+    let synthetic = state.synthetic_history(account);
+    let history = synthetic
+        .as_deref()
+        .map_or(account.transactions.as_slice(), Vec::as_slice);
+    let matching: Vec<_> = history
         .iter()
         .filter(|t| {
             let booked = midnight(t.booking_date);
