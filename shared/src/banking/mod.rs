@@ -10,7 +10,7 @@ pub mod transactions;
 pub use accounts::{AccountRecord, AccountRepo};
 pub use balances::{BalanceRepo, BalanceSnapshot};
 pub use connection::{
-    Connection, ConnectionRepo, ConnectionStatus, DueConnection, SyncCheckpoint, SyncState,
+    Connection, ConnectionRepo, ConnectionStatus, DueConnection, SyncCheckpoint, SyncState, Taken,
 };
 pub use intents::{IntentBinding, IntentRepo, LinkState};
 pub use transactions::{StoredTransaction, TransactionRepo};

@@ -112,8 +112,9 @@ pub async fn sync_connection(
             })
         }
         Err(SyncFailure::Other(e)) => {
+            let progressed = resume.is_some() && resume != conn.sync.resume;
             conn.sync.resume = resume;
-            conn.sync_failed(state.clock.now());
+            conn.sync_failed(state.clock.now(), progressed);
             if let Err(save_err) = save(state, &conn).await {
                 tracing::warn!(error = %save_err, "could not record the failed sync");
             }

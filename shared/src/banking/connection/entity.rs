@@ -53,7 +53,7 @@ pub struct Connection {
     /// Set when the user deleted it: the item stays as a tombstone so a repeated DELETE
     /// answers 204, and expires through TTL.
     pub deleted_at: Option<Timestamp>,
-    /// Where an interrupted sync resumes.
+    /// Where an interrupted sync resumes, and the failures in a row.
     pub sync: SyncState,
 }
 
@@ -62,6 +62,12 @@ pub struct Connection {
 pub struct SyncState {
     /// The next page of an account's history that an interrupted run did not save.
     pub resume: Option<SyncCheckpoint>,
+    /// Scheduled attempts in a row that did not end in a good sync (a take counts before the
+    /// sync runs, so a crash counts): `schedule.rs`.
+    pub failures: u32,
+    /// Set when the cron gave up after too many failures: off the schedule until a sync the
+    /// user triggers succeeds.
+    pub parked_at: Option<Timestamp>,
 }
 
 /// A sync's place in one account's history: the query it was reading (`from`) and the next
@@ -79,4 +85,6 @@ pub struct DueConnection {
     pub user: UserId,
     pub connection_id: String,
     pub next_sync_at: Timestamp,
+    /// Failures in a row so far (`SyncState::failures`).
+    pub failures: u32,
 }

@@ -59,6 +59,11 @@ impl Connection {
         if let Some(cp) = &self.sync.resume {
             set_checkpoint(&mut item, cp);
         }
+        // Absent when zero: items written before the count existed read the same.
+        if self.sync.failures > 0 {
+            item.set_n(FAILURES, i64::from(self.sync.failures));
+        }
+        item.set_opt_time("parked_at", self.sync.parked_at);
         if let (ConnectionStatus::Active, Some(next)) = (self.status, self.next_sync_at) {
             item.set_time("next_sync_at", next);
             item.set_s(
@@ -89,6 +94,8 @@ impl Connection {
             deleted_at: item.opt_time("deleted_at")?,
             sync: SyncState {
                 resume: checkpoint_of(item)?,
+                failures: failures_of(item)?,
+                parked_at: item.opt_time("parked_at")?,
             },
         })
     }
@@ -101,6 +108,7 @@ impl DueConnection {
             user: user_of(item)?,
             connection_id: item.s("connection_id")?.to_string(),
             next_sync_at: item.time("next_sync_at")?,
+            failures: failures_of(item)?,
         })
     }
 }
@@ -125,6 +133,14 @@ fn checkpoint_of(item: &Item) -> Result<Option<SyncCheckpoint>, StoreError> {
             .map_err(|_| corrupt("resume_from"))?,
         next_page: u32::try_from(page).map_err(|_| corrupt("resume_page"))?,
     }))
+}
+
+/// The consecutive-failure count's attribute.
+pub(super) const FAILURES: &str = "sync_failures";
+
+fn failures_of(item: &Item) -> Result<u32, StoreError> {
+    let n = item.opt_n(FAILURES)?.unwrap_or(0);
+    u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("{FAILURES} {n}")))
 }
 
 fn user_of(item: &Item) -> Result<UserId, StoreError> {
