@@ -96,7 +96,12 @@ pub async fn run(
                     tracing::warn!(connection = %d.connection_id, failures = d.failures, "parked after failures in a row");
                     return Outcome::Parked;
                 }
-                Ok(Taken::Lost) | Err(_) => return Outcome::Skipped,
+                Ok(Taken::Lost) => return Outcome::Skipped,
+                Err(e) => {
+                    // Not taken, so not counted: it stays due for the next run.
+                    tracing::warn!(connection = %d.connection_id, error = %e, "could not take a due connection");
+                    return Outcome::Skipped;
+                }
             }
             let conn = match state.connections.get(&d.user, &d.connection_id).await {
                 Ok(Some(c)) if c.deleted_at.is_none() => c,
