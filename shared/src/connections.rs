@@ -25,6 +25,11 @@ pub struct ConnectionView {
     pub consent_expires_at: Option<String>,
     pub last_sync_at: Option<String>,
     pub last_sync_status: Option<String>,
+    /// Scheduled syncs in a row that did not succeed (0 after a good one).
+    pub consecutive_failures: u32,
+    /// When the scheduled sync gave up after too many failures; `null` while it is on the
+    /// schedule. A sync the user triggers that succeeds puts it back.
+    pub parked_at: Option<String>,
     pub created_at: String,
 }
 
@@ -49,6 +54,8 @@ pub async fn list(state: &AppState, user: &UserId) -> Result<ConnectionList, Use
             consent_expires_at: c.consent_expires_at.map(Timestamp::to_rfc3339),
             last_sync_at: c.last_sync_at.map(Timestamp::to_rfc3339),
             last_sync_status: c.last_sync_status,
+            consecutive_failures: c.sync.failures,
+            parked_at: c.sync.parked_at.map(Timestamp::to_rfc3339),
             created_at: c.created_at.to_rfc3339(),
             connection_id: c.connection_id,
         })

@@ -112,6 +112,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_oversize_answer_is_an_upstream_failure_not_a_retry_later() {
+        let e = TarabutError::BodyTooLarge {
+            limit: crate::tarabut::MAX_BODY_BYTES,
+        };
+        assert!(!e.is_retryable());
+        assert!(matches!(UseCaseError::from(e), UseCaseError::Upstream(_)));
+    }
+
+    #[test]
     fn internal_details_never_reach_the_public_detail() {
         let e =
             UseCaseError::Internal("table finance-prod: AccessDenied for arn:aws:iam::123".into());

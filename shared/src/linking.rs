@@ -172,6 +172,7 @@ pub async fn connect(
                 next_sync_at: None,
                 deleted_at: None,
                 erase_sweep_at: None,
+                sync: Default::default(),
             },
             expires_at + PENDING_KEPT_AFTER_EXPIRY,
         )

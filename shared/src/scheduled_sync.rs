@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::AppState;
+use crate::banking::Taken;
 use crate::erasure::ErasureSweep;
 use crate::linking::SweepSummary;
 use crate::sync::{Scope, SyncOutcome, sync_connection};
@@ -17,9 +18,6 @@ use crate::time::Deadline;
 
 /// Stop taking connections when less than this is left: a sync needs a few Tarabut calls.
 pub const STOP_MARGIN: Duration = Duration::from_secs(10);
-/// A taken connection is hidden from other runs this long (a run that dies mid-sync makes it
-/// due again afterwards).
-const HOLD: Duration = Duration::from_secs(15 * 60);
 /// Most connections read from the index per run.
 const MAX_PER_RUN: usize = 5_000;
 
@@ -32,6 +30,8 @@ pub struct CronSummary {
     pub reauth_required: usize,
     /// Taken by another run meanwhile, or left for the next run for lack of time.
     pub skipped: usize,
+    /// Failed too many times in a row: taken off the schedule instead of synced.
+    pub parked: usize,
     pub elapsed_ms: u64,
     /// Link attempts never completed by their own user, whose consents were revoked.
     pub link_sweep: SweepSummary,
@@ -44,6 +44,7 @@ enum Outcome {
     Failed,
     Reauth,
     Skipped,
+    Parked,
 }
 
 pub async fn run(
@@ -99,8 +100,19 @@ pub async fn run(
         let state = state.clone();
         tasks.spawn(async move {
             let _permit = permit;
-            if !matches!(state.connections.take_due(&d, state.clock.now() + HOLD).await, Ok(true)) {
-                return Outcome::Skipped;
+            // The take counts the attempt and holds the connection for its backoff.
+            match state.connections.take_due(&d, state.clock.now()).await {
+                Ok(Taken::ToSync) => {}
+                Ok(Taken::Parked) => {
+                    tracing::warn!(connection = %d.connection_id, failures = d.failures, "parked after failures in a row");
+                    return Outcome::Parked;
+                }
+                Ok(Taken::Lost) => return Outcome::Skipped,
+                Err(e) => {
+                    // Not taken, so not counted: it stays due for the next run.
+                    tracing::warn!(connection = %d.connection_id, error = %e, "could not take a due connection");
+                    return Outcome::Skipped;
+                }
             }
             let conn = match state.connections.get(&d.user, &d.connection_id).await {
                 Ok(Some(c)) if c.deleted_at.is_none() => c,
@@ -126,6 +138,7 @@ pub async fn run(
             Ok(Outcome::Synced) => summary.synced += 1,
             Ok(Outcome::Reauth) => summary.reauth_required += 1,
             Ok(Outcome::Skipped) => summary.skipped += 1,
+            Ok(Outcome::Parked) => summary.parked += 1,
             Ok(Outcome::Failed) | Err(_) => summary.failed += 1,
         }
     }
@@ -136,6 +149,7 @@ pub async fn run(
         failed = summary.failed,
         reauth_required = summary.reauth_required,
         skipped = summary.skipped,
+        parked = summary.parked,
         elapsed_ms = summary.elapsed_ms,
         "cron sync summary"
     );

@@ -81,12 +81,6 @@ async fn a_delete_during_a_slow_sync_leaves_nothing_shown_and_nothing_stored() {
         .await;
     let id = env.link(&user(ALICE), "BLUE").await;
     env.control.clear_faults().await;
-    let accounts = env
-        .state
-        .accounts
-        .list_for_connection(&user(ALICE), &id)
-        .await
-        .expect("accounts");
     let nothing = shown_to_nobody(&env.state).await;
 
     // Another Lambda syncs it, slowly: Tarabut takes 300 ms a call. Its writes wait at a gate
@@ -116,8 +110,9 @@ async fn a_delete_during_a_slow_sync_leaves_nothing_shown_and_nothing_stored() {
         )
         .await
     });
+    // Its first page fetched, the sync is about to save it.
     gated.until_a_write_waits().await;
-    assert!(env.control.calls("transactions").await >= accounts.len() as u64);
+    assert!(env.control.calls("transactions").await >= 1);
     connections::delete(&env.state, &user(ALICE), &id, deadline())
         .await
         .expect("delete: 204");

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use shared::identity::UserId;
 use shared::secret::Secret;
-use shared::tarabut::{Revoked, TarabutClient, TarabutError};
-use shared::testkit::{SandboxControl, start_sandbox, test_config};
+use shared::tarabut::{MAX_BODY_BYTES, Revoked, TarabutClient, TarabutError};
+use shared::testkit::{SandboxControl, all_transactions, start_sandbox, test_config};
 use shared::time::Deadline;
 
 async fn client_for(control: &SandboxControl, overrides: &[(&str, &str)]) -> TarabutClient {
@@ -34,8 +34,7 @@ async fn fetches_every_page_of_transactions() {
     control.set_page_size(7).await;
     let (client, token, accounts) = linked(&control, "pager").await;
     control.reset_counters().await;
-    let all = client
-        .transactions(&token, &accounts[0], None, None, deadline(30))
+    let all = all_transactions(&client, &token, &accounts[0], None, deadline(30))
         .await
         .unwrap();
     let pages = control.calls("transactions").await;
@@ -49,8 +48,7 @@ async fn fetches_every_page_of_transactions() {
     assert_eq!(ids.len(), all.len(), "no row twice");
     // A date window returns a subset, also complete.
     let from = chrono::Utc::now() - chrono::Duration::days(30);
-    let recent = client
-        .transactions(&token, &accounts[0], Some(from), None, deadline(30))
+    let recent = all_transactions(&client, &token, &accounts[0], Some(from), deadline(30))
         .await
         .unwrap();
     assert!(!recent.is_empty() && recent.len() < all.len());
@@ -229,4 +227,65 @@ async fn intents_accounts_balances_and_providers_decode() {
             .unwrap();
         assert!(!b.balances.is_empty());
     }
+}
+
+// ---- a hostile or huge upstream ----
+
+/// 20 MiB of valid-looking JSON on the transactions endpoint: the client stops reading at its
+/// cap and fails with a typed error, without retrying (the same body would come again).
+#[tokio::test]
+async fn an_oversize_body_fails_typed_at_the_cap_and_is_not_retried() {
+    let (_sandbox, control) = start_sandbox().await;
+    let (client, token, accounts) = linked(&control, "oversize").await;
+    control
+        .serve_oversize_transactions(20 * 1024 * 1024, None)
+        .await;
+    control.reset_counters().await;
+    let r = client
+        .transactions_page(&token, &accounts[0], None, None, 1, deadline(30))
+        .await;
+    match r {
+        Err(TarabutError::BodyTooLarge { limit }) => assert_eq!(limit, MAX_BODY_BYTES),
+        Err(e) => panic!("expected BodyTooLarge, got {e:?}"),
+        Ok(page) => panic!("read {} rows of a 20 MiB body", page.transactions.len()),
+    }
+    assert_eq!(control.calls("transactions").await, 1, "not retried");
+}
+
+/// An endless body (a gibibyte, streamed): the client stops at the cap, long before the
+/// per-attempt timeout, and the sandbox hands out little more than the cap plus what the
+/// sockets buffer.
+#[tokio::test]
+async fn an_endless_body_is_not_read_past_the_cap() {
+    let (_sandbox, control) = start_sandbox().await;
+    let (client, token, accounts) = linked(&control, "endless").await;
+    control.serve_oversize_transactions(1 << 30, Some(1)).await;
+    control.reset_counters().await;
+    let started = Instant::now();
+    let r = client
+        .transactions_page(&token, &accounts[0], None, None, 1, deadline(30))
+        .await;
+    assert!(
+        matches!(r, Err(TarabutError::BodyTooLarge { .. })),
+        "{:?}",
+        r.map(|p| p.transactions.len())
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // Once the connection is gone the stream is no longer polled.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let served = control.oversize_bytes_served().await;
+    assert!(
+        served >= MAX_BODY_BYTES as u64 && served < 4 * MAX_BODY_BYTES as u64,
+        "{served} bytes served"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        control.oversize_bytes_served().await,
+        served,
+        "still streaming"
+    );
 }

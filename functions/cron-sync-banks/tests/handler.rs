@@ -354,3 +354,33 @@ async fn a_connection_the_user_is_syncing_is_left_to_that_sync() {
         "one sync's balance calls"
     );
 }
+
+/// A transactions answer past the client's body cap fails that connection's sync (a failed
+/// sync, due again later), not the run: the others sync.
+#[tokio::test]
+async fn an_oversize_answer_fails_one_connection_not_the_run() {
+    // One sync at a time, so the oversize answer lands on one connection.
+    let env = TestEnv::with_overrides(&[("SYNC_CONCURRENCY", "1")]).await;
+    let due = three_due(&env).await;
+    env.control
+        .serve_oversize_transactions(20 * 1024 * 1024, Some(1))
+        .await;
+    env.control.reset_counters().await;
+
+    let summary = run(&env).await;
+    assert_eq!(counts(&summary), [3, 2, 1, 0, 0], "{summary:?}");
+    assert_eq!(
+        env.control.counters().await["faultsInjected"],
+        1,
+        "the oversize answer was not retried"
+    );
+    let after = env.dump().await;
+    let failed: Vec<&Item> = due
+        .iter()
+        .map(|(sub, id)| connection_item(&after, sub, id))
+        .filter(|c| c.s("last_sync_status").unwrap() == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].s("status").unwrap(), "active");
+    assert!(failed[0].time("next_sync_at").unwrap() > now());
+}

@@ -70,10 +70,12 @@ async fn lists_the_callers_connections_with_status_and_last_sync() {
             [
                 "accounts",
                 "connectionId",
+                "consecutiveFailures",
                 "consentExpiresAt",
                 "createdAt",
                 "lastSyncAt",
                 "lastSyncStatus",
+                "parkedAt",
                 "providerId",
                 "status"
             ]
@@ -91,6 +93,8 @@ async fn lists_the_callers_connections_with_status_and_last_sync() {
         assert!(is_iso(&view["lastSyncAt"]), "{view}");
         assert_eq!(view["lastSyncStatus"], "ok");
         assert!(is_iso(&view["consentExpiresAt"]), "{view}");
+        assert_eq!(view["consecutiveFailures"], 0);
+        assert_eq!(view["parkedAt"], Value::Null);
     }
     let view = views
         .iter()
@@ -117,6 +121,27 @@ async fn a_connection_whose_consent_expired_shows_reauth_required() {
     let views = list(&env, ALICE).await;
     assert_eq!(views[0]["status"], "reauth_required");
     assert_eq!(views[0]["lastSyncStatus"], "reauth_required");
+}
+
+/// Scheduled runs that took the connection and never reported (crashes) count as failures;
+/// after 8 in a row the next run parks it. The list shows both.
+#[tokio::test]
+async fn a_parked_connection_shows_its_failures_and_when_it_was_parked() {
+    let env = TestEnv::start().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    let repo = &env.state.connections;
+    let now = env.state.clock.now();
+    for _ in 0..9 {
+        let mut conn = repo.get(&user(ALICE), &id).await.unwrap().unwrap();
+        conn.next_sync_at = Some(now - std::time::Duration::from_secs(60));
+        repo.save(&conn).await.unwrap();
+        let due = repo.due(now, 10).await.unwrap();
+        repo.take_due(&due[0], now).await.unwrap();
+    }
+    let views = list(&env, ALICE).await;
+    assert_eq!(views[0]["status"], "active");
+    assert_eq!(views[0]["consecutiveFailures"], 8, "{:?}", views[0]);
+    assert!(is_iso(&views[0]["parkedAt"]), "{:?}", views[0]);
 }
 
 #[tokio::test]

@@ -9,6 +9,9 @@ pub mod transactions;
 
 pub use accounts::{AccountRecord, AccountRepo};
 pub use balances::{BalanceRepo, BalanceSnapshot};
-pub use connection::{Connection, ConnectionRepo, ConnectionStatus, DueConnection, SyncLease};
+pub use connection::{
+    Connection, ConnectionRepo, ConnectionStatus, DueConnection, SyncCheckpoint, SyncLease,
+    SyncState, Taken,
+};
 pub use intents::{IntentBinding, IntentRepo, LinkState};
 pub use transactions::{StoredTransaction, TransactionRepo};

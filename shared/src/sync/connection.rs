@@ -1,18 +1,16 @@
 //! Syncing one connection: accounts (when asked or unknown), then per account incremental
-//! transactions (every page, from the last booking date minus an overlap) and balances.
+//! transactions (page by page with a checkpoint: `history.rs`) and balances.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::{Duration as Days, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::consent::consent_accounts;
+use super::history::{HistoryError, sync_transactions};
 use crate::AppState;
 use crate::banking::balances::pick_balance;
-use crate::banking::transactions::ordinals;
 use crate::banking::{
-    AccountRecord, BalanceSnapshot, Connection, ConnectionStatus, StoredTransaction, SyncLease,
+    AccountRecord, BalanceSnapshot, Connection, ConnectionStatus, SyncCheckpoint, SyncLease,
 };
 use crate::error::UseCaseError;
 use crate::identity::UserId;
@@ -21,10 +19,6 @@ use crate::tarabut::{self, TarabutError};
 use crate::time::{Deadline, Timestamp};
 use crate::token::CallError;
 
-/// Re-read this many days before the last booking date: banks back-date late postings.
-const OVERLAP_DAYS: i64 = 3;
-/// History fetched on a connection's first sync (Tarabut keeps about a year).
-const FIRST_SYNC_DAYS: i64 = 365;
 /// No Lambda runs longer: a sync lease never needs to outlast it.
 const LONGEST_RUN: Duration = Duration::from_secs(15 * 60);
 /// Beyond the holder's deadline: time to save its result.
@@ -115,7 +109,9 @@ pub async fn sync_connection(
     }
     let connection_id = conn.connection_id.clone();
     take_lease(state, &conn, deadline).await?;
-    let recorded = match run(state, &conn, scope, deadline).await {
+    // Follows the checkpoint the run stores, so a failed run keeps where it got to.
+    let mut resume = conn.sync.resume.clone();
+    let recorded = match run(state, &conn, scope, &mut resume, deadline).await {
         Ok((summary, synced_at)) => {
             // The time the answer reports is the time stored.
             conn.synced(synced_at);
@@ -133,7 +129,9 @@ pub async fn sync_connection(
                 })
         }
         Err(SyncFailure::Other(e)) => {
-            conn.sync_failed(state.clock.now());
+            let progressed = resume.is_some() && resume != conn.sync.resume;
+            conn.sync.resume = resume;
+            conn.sync_failed(state.clock.now(), progressed);
             match record(state, &conn).await {
                 Ok(true) => return Err(e),
                 Ok(false) => None,
@@ -207,6 +205,15 @@ impl From<StoreError> for SyncFailure {
     }
 }
 
+impl From<HistoryError> for SyncFailure {
+    fn from(e: HistoryError) -> Self {
+        match e {
+            HistoryError::Call(e) => e.into(),
+            other => SyncFailure::Other(other.into()),
+        }
+    }
+}
+
 impl From<CallError> for SyncFailure {
     fn from(e: CallError) -> Self {
         match e {
@@ -220,6 +227,7 @@ async fn run(
     state: &AppState,
     conn: &Connection,
     scope: Scope,
+    resume: &mut Option<SyncCheckpoint>,
     deadline: Deadline,
 ) -> Result<(SyncSummary, Timestamp), SyncFailure> {
     let user = &conn.user;
@@ -230,8 +238,7 @@ async fn run(
     if scope == Scope::Full || accounts.is_empty() {
         accounts = refresh_accounts(state, conn, accounts, deadline).await?;
     }
-    let (new_transactions, skipped) =
-        sync_transactions(state, conn, &mut accounts, deadline).await?;
+    let fetched = sync_transactions(state, conn, &mut accounts, resume, deadline).await?;
     let mut snapshots = Vec::new();
     for account in &mut accounts {
         let balances = state
@@ -254,8 +261,8 @@ async fn run(
         connection_id: conn.connection_id.clone(),
         status: "active",
         accounts: accounts.len(),
-        new_transactions,
-        skipped_transactions: skipped,
+        new_transactions: fetched.new,
+        skipped_transactions: fetched.skipped,
         synced_at: synced_at.to_rfc3339(),
     };
     Ok((summary, synced_at))
@@ -280,98 +287,6 @@ async fn refresh_accounts(
         return Err(SyncFailure::ConsentGone);
     }
     Ok(found.accounts)
-}
-
-/// Fetches every page of each account since its last booking date (minus the overlap) and
-/// stores what is new or changed. Returns (new, skipped) over all the accounts.
-async fn sync_transactions(
-    state: &AppState,
-    conn: &Connection,
-    accounts: &mut [AccountRecord],
-    deadline: Deadline,
-) -> Result<(usize, usize), SyncFailure> {
-    let today = Utc::now().date_naive();
-    let mut fetched = Vec::with_capacity(accounts.len());
-    let mut skipped = 0;
-    for account in accounts.iter() {
-        let (incoming, bad) =
-            fetch_transactions(state, conn, account, fetch_from(account, today), deadline).await?;
-        skipped += bad;
-        fetched.push(incoming);
-    }
-    let Some(lo) = accounts.iter().map(|a| fetch_from(a, today)).min() else {
-        return Ok((0, skipped));
-    };
-    let latest = fetched
-        .iter()
-        .flatten()
-        .map(StoredTransaction::booking_date)
-        .max();
-    let hi = latest.unwrap_or(today).max(today) + Days::days(1);
-    // One keyed query for the connection: transactions share the user's partition, so a query
-    // per account would read the other accounts' rows again.
-    let mut existing: HashMap<String, Vec<StoredTransaction>> = HashMap::new();
-    for t in state.transactions.range(&conn.user, lo, hi).await? {
-        existing.entry(t.account_id.clone()).or_default().push(t);
-    }
-    let mut new = 0;
-    for (account, incoming) in accounts.iter_mut().zip(fetched) {
-        let latest = incoming.iter().map(StoredTransaction::booking_date).max();
-        let known = existing.remove(&account.account_id).unwrap_or_default();
-        new += state.transactions.upsert(incoming, &known).await?;
-        account.last_booking_date = account.last_booking_date.max(latest);
-    }
-    Ok((new, skipped))
-}
-
-/// Where an account's next fetch starts: a few days before its last booking, or a year back.
-fn fetch_from(account: &AccountRecord, today: NaiveDate) -> NaiveDate {
-    match account.last_booking_date {
-        Some(last) => last - Days::days(OVERLAP_DAYS),
-        None => today - Days::days(FIRST_SYNC_DAYS),
-    }
-}
-
-/// Every page of one account's transactions booked since `from_date`, mapped; rows that
-/// cannot be read are logged and counted.
-async fn fetch_transactions(
-    state: &AppState,
-    conn: &Connection,
-    account: &AccountRecord,
-    from_date: NaiveDate,
-    deadline: Deadline,
-) -> Result<(Vec<StoredTransaction>, usize), SyncFailure> {
-    let from = from_date.and_hms_opt(0, 0, 0).map(|d| d.and_utc());
-    let fetched = state
-        .tokens
-        .call(&conn.user, deadline, |token| {
-            let id = account.account_id.clone();
-            async move {
-                state
-                    .tarabut()
-                    .transactions(&token, &id, from, None, deadline)
-                    .await
-            }
-        })
-        .await?;
-    let mut incoming = Vec::with_capacity(fetched.len());
-    let mut skipped = 0;
-    for (t, ordinal) in fetched.iter().zip(ordinals(&fetched)) {
-        match StoredTransaction::from_tarabut(
-            &conn.user,
-            &conn.connection_id,
-            &account.account_id,
-            t,
-            ordinal,
-        ) {
-            Ok(s) => incoming.push(s),
-            Err(e) => {
-                skipped += 1;
-                tracing::warn!(account = %account.account_id, error = %e, "transaction skipped");
-            }
-        }
-    }
-    Ok((incoming, skipped))
 }
 
 /// Updates the account's latest balance and returns the snapshot to store.

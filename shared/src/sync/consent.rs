@@ -116,6 +116,7 @@ mod tests {
             next_sync_at: None,
             deleted_at: None,
             erase_sweep_at: None,
+            sync: Default::default(),
         }
     }
 

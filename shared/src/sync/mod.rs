@@ -5,6 +5,8 @@
 
 pub mod connection;
 pub(crate) mod consent;
+mod history;
+pub mod pages;
 pub mod refresh;
 
 pub use connection::{Scope, SyncOutcome, SyncSummary, load_connection, sync_connection};

@@ -6,6 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::{Method, RequestBuilder, Response, StatusCode, Url, redirect};
 use serde::de::DeserializeOwned;
 
+use super::body::{MAX_BODY_BYTES, read_capped, read_error_prefix};
 use super::error::TarabutError;
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::types::*;
@@ -13,9 +14,6 @@ use crate::config::TarabutSettings;
 use crate::identity::CustomerUserId;
 use crate::secret::Secret;
 use crate::time::Deadline;
-
-/// Safety stop for a transaction history that never reports its last page.
-const MAX_PAGES: u32 = 2_000;
 
 #[derive(Clone)]
 pub struct TarabutClient {
@@ -162,68 +160,56 @@ impl TarabutClient {
         self.get_json(endpoint, url, token, deadline).await
     }
 
-    /// Every page of enriched transactions of one account booked in `[from, to]`.
-    pub async fn transactions(
+    /// Page `page` (1-based) of the enriched transactions of one account booked in
+    /// `[from, to]`, and whether another page follows. One page at a time, so a caller can
+    /// save each before reading the next: memory stays flat however long the history is.
+    pub async fn transactions_page(
         &self,
         token: &Secret,
         account_id: &str,
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
+        page: u32,
         deadline: Deadline,
-    ) -> Result<Vec<Transaction>, TarabutError> {
-        let base = self.url(&[
+    ) -> Result<TransactionPage, TarabutError> {
+        let mut url = self.url(&[
             "accountInformation",
             "v2",
             "accounts",
             account_id,
             "transactions",
         ])?;
-        let mut all = Vec::new();
-        let mut page = 1u32;
-        loop {
-            let mut url = base.clone();
-            {
-                let mut q = url.query_pairs_mut();
-                if let Some(from) = from {
-                    q.append_pair(
-                        "fromBookingDateTime",
-                        &from.to_rfc3339_opts(SecondsFormat::Millis, true),
-                    );
-                }
-                if let Some(to) = to {
-                    q.append_pair(
-                        "toBookingDateTime",
-                        &to.to_rfc3339_opts(SecondsFormat::Millis, true),
-                    );
-                }
-                q.append_pair("page", &page.to_string());
+        {
+            let mut q = url.query_pairs_mut();
+            if let Some(from) = from {
+                q.append_pair(
+                    "fromBookingDateTime",
+                    &from.to_rfc3339_opts(SecondsFormat::Millis, true),
+                );
             }
-            let body: TransactionsPage =
-                self.get_json("transactions", url, token, deadline).await?;
-            let got = body.transactions.len();
-            all.extend(body.transactions);
-            // Page numbers, not the NEXT link's href: following a server-supplied URL would
-            // send our bearer token to whatever host it names.
-            let more = match body.meta.and_then(|m| m.total_count_of_pages) {
-                Some(total) => page < total,
-                None => {
-                    got > 0
-                        && body
-                            .links
-                            .iter()
-                            .any(|l| l.rel.eq_ignore_ascii_case("next"))
-                }
-            };
-            if !more {
-                return Ok(all);
+            if let Some(to) = to {
+                q.append_pair(
+                    "toBookingDateTime",
+                    &to.to_rfc3339_opts(SecondsFormat::Millis, true),
+                );
             }
-            page += 1;
-            if page > MAX_PAGES {
-                return Err(TarabutError::Decode(format!(
-                    "transaction history of more than {MAX_PAGES} pages"
-                )));
-            }
+            q.append_pair("page", &page.to_string());
         }
+        let body: TransactionsPage = self.get_json("transactions", url, token, deadline).await?;
+        // Page numbers, not the NEXT link's href: following a server-supplied URL would send
+        // our bearer token to whatever host it names.
+        let more = has_more(
+            page,
+            body.meta.and_then(|m| m.total_count_of_pages),
+            body.transactions.len(),
+            body.links
+                .iter()
+                .any(|l| l.rel.eq_ignore_ascii_case("next")),
+        );
+        Ok(TransactionPage {
+            transactions: body.transactions,
+            more,
+        })
     }
 
     /// Revokes a consent at Tarabut (and the bank). A 404 means it is already gone.
@@ -332,6 +318,15 @@ impl TarabutClient {
     }
 }
 
+/// Whether a page after `page` exists: the page count when the answer has one, else a NEXT
+/// link on a non-empty page.
+fn has_more(page: u32, total_pages: Option<u32>, rows: usize, next_link: bool) -> bool {
+    match total_pages {
+        Some(total) => page < total,
+        None => rows > 0 && next_link,
+    }
+}
+
 /// Maps a status to a typed error; success passes through.
 async fn classify(response: Response) -> Result<Response, (TarabutError, Option<Duration>)> {
     let status = response.status();
@@ -350,10 +345,10 @@ async fn classify(response: Response) -> Result<Response, (TarabutError, Option<
         StatusCode::TOO_MANY_REQUESTS => TarabutError::RateLimited { retry_after },
         s if s.is_server_error() => TarabutError::Server { status: s.as_u16() },
         s => {
-            let body = response.text().await.unwrap_or_default();
+            let body = read_error_prefix(response).await;
             TarabutError::Rejected {
                 status: s.as_u16(),
-                message: body.chars().take(300).collect(),
+                message: String::from_utf8_lossy(&body).chars().take(300).collect(),
             }
         }
     };
@@ -361,9 +356,23 @@ async fn classify(response: Response) -> Result<Response, (TarabutError, Option<
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, TarabutError> {
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| TarabutError::Transport(e.without_url().to_string()))?;
+    let bytes = read_capped(response, MAX_BODY_BYTES).await?;
     serde_json::from_slice(&bytes).map_err(|e| TarabutError::Decode(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_more;
+
+    #[test]
+    fn the_page_count_wins_over_links() {
+        assert!(has_more(1, Some(2), 25, false));
+        assert!(!has_more(2, Some(2), 25, true));
+        assert!(has_more(3, None, 1, true));
+        assert!(
+            !has_more(3, None, 0, true),
+            "an empty page ends the history"
+        );
+        assert!(!has_more(3, None, 5, false));
+    }
 }

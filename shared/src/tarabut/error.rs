@@ -25,6 +25,10 @@ pub enum TarabutError {
     Transport(String),
     #[error("unexpected answer from Tarabut: {0}")]
     Decode(String),
+    /// The answer passed the body cap (`MAX_BODY_BYTES`): reading stopped there. Not retried:
+    /// the same request would bring the same body.
+    #[error("Tarabut's answer is larger than {limit} bytes")]
+    BodyTooLarge { limit: usize },
 }
 
 impl TarabutError {

@@ -222,6 +222,13 @@ pub struct Transaction {
     pub merchant: Option<Merchant>,
 }
 
+/// One page of an account's transactions, and whether another follows.
+#[derive(Debug, Clone)]
+pub struct TransactionPage {
+    pub transactions: Vec<Transaction>,
+    pub more: bool,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TransactionsPage {

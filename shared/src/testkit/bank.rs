@@ -9,6 +9,28 @@ use crate::banking::balances::pick_balance;
 use crate::tarabut;
 use crate::time::Timestamp;
 
+/// Every page of one account's transactions booked since `from`, in one list (tests only: the
+/// app saves page by page).
+pub async fn all_transactions(
+    client: &tarabut::TarabutClient,
+    token: &crate::secret::Secret,
+    account_id: &str,
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    deadline: crate::time::Deadline,
+) -> Result<Vec<tarabut::Transaction>, tarabut::TarabutError> {
+    let mut all = Vec::new();
+    for page in 1.. {
+        let got = client
+            .transactions_page(token, account_id, from, None, page, deadline)
+            .await?;
+        all.extend(got.transactions);
+        if !got.more {
+            break;
+        }
+    }
+    Ok(all)
+}
+
 pub struct Bank {
     /// The account list: every account under an active consent, with its consents.
     pub accounts: Vec<tarabut::Account>,
@@ -31,8 +53,7 @@ impl Bank {
         let mut balances = BTreeMap::new();
         for account in &accounts {
             let id = account.account_id.clone();
-            let listed = tarabut
-                .transactions(&token, &id, None, None, deadline())
+            let listed = all_transactions(tarabut, &token, &id, None, deadline())
                 .await
                 .expect("transactions");
             transactions.insert(id.clone(), listed);

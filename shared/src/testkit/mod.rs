@@ -19,7 +19,7 @@ pub use answers::{
     Answer, assert_no_secrets, assert_problem, balances, connection_item, money,
     refused_without_change, transactions, with_pk, with_sk_prefix,
 };
-pub use bank::Bank;
+pub use bank::{Bank, all_transactions};
 pub use env::{DynamoEnv, TestEnv, TestTable, deadline, dynamo_table, test_config, test_env_vars};
 pub use events::{Event, workspace_root};
 pub use gate::GatedTable;

@@ -57,6 +57,23 @@ impl SandboxControl {
         self.post("/_sandbox/faults", rule).await;
     }
 
+    /// The next `count` transactions calls (every one with `None`) answer 200 with a streamed
+    /// JSON body of at least `bytes` bytes instead of the page.
+    pub async fn serve_oversize_transactions(&self, bytes: u64, count: Option<u64>) {
+        let mut rule = json!({ "endpoint": "transactions", "oversizeBytes": bytes });
+        if let Some(n) = count {
+            rule["count"] = json!(n);
+        }
+        self.fault(rule).await;
+    }
+
+    /// Bytes of oversize bodies the sandbox handed to connections so far.
+    pub async fn oversize_bytes_served(&self) -> u64 {
+        self.counters().await["oversizeBytesServed"]
+            .as_u64()
+            .unwrap_or(0)
+    }
+
     pub async fn clear_faults(&self) {
         let r = self
             .http
@@ -103,6 +120,13 @@ impl SandboxControl {
 
     pub async fn set_page_size(&self, size: usize) {
         self.post("/_sandbox/config", json!({ "pageSize": size }))
+            .await;
+    }
+
+    /// Every account's history becomes `n` synthetic debits (ids `syn-<accountId>-<i>`), spread
+    /// over the window, newest first; 0 brings the demo data back.
+    pub async fn set_synthetic_transactions(&self, n: usize) {
+        self.post("/_sandbox/config", json!({ "syntheticTransactions": n }))
             .await;
     }
 

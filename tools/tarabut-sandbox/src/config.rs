@@ -59,6 +59,9 @@ pub(crate) struct Settings {
     pub token_lifetime_secs: u64,
     pub page_size: usize,
     pub redirect_urls: Vec<String>,
+    /// When set, every account's history is this many synthetic rows instead of the demo
+    /// data (`data/synthetic.rs`): a huge history for paging tests.
+    pub synthetic_transactions: Option<usize>,
 }
 
 impl From<&SandboxConfig> for Settings {
@@ -69,9 +72,13 @@ impl From<&SandboxConfig> for Settings {
             token_lifetime_secs: cfg.token_lifetime_secs,
             page_size: cfg.page_size,
             redirect_urls: cfg.redirect_urls.clone(),
+            synthetic_transactions: None,
         }
     }
 }
+
+/// Most synthetic rows per account.
+pub(crate) const MAX_SYNTHETIC_TRANSACTIONS: usize = 100_000;
 
 /// Largest page size accepted, to keep a page a sane HTTP body.
 pub(crate) const MAX_PAGE_SIZE: usize = 10_000;

@@ -11,7 +11,7 @@ use chrono::Utc;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::config::MAX_PAGE_SIZE;
+use crate::config::{MAX_PAGE_SIZE, MAX_SYNTHETIC_TRANSACTIONS};
 use crate::data::ProviderId;
 use crate::error::ApiError;
 use crate::faults::FaultSpec;
@@ -95,6 +95,8 @@ struct ConfigPatch {
     token_lifetime_secs: Option<u64>,
     page_size: Option<usize>,
     redirect_urls: Option<Vec<String>>,
+    /// 0 brings the demo data back.
+    synthetic_transactions: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -103,6 +105,7 @@ struct ConfigView {
     token_lifetime_secs: u64,
     page_size: usize,
     redirect_urls: Vec<String>,
+    synthetic_transactions: Option<usize>,
     today: String,
 }
 
@@ -112,6 +115,7 @@ fn config_view(state: &SharedState) -> ConfigView {
         token_lifetime_secs: settings.token_lifetime_secs,
         page_size: settings.page_size,
         redirect_urls: settings.redirect_urls.clone(),
+        synthetic_transactions: settings.synthetic_transactions,
         today: state.today().to_string(),
     }
 }
@@ -134,8 +138,19 @@ async fn set_config(
             "pageSize must be within 1..={MAX_PAGE_SIZE}"
         )));
     }
+    if patch
+        .synthetic_transactions
+        .is_some_and(|n| n > MAX_SYNTHETIC_TRANSACTIONS)
+    {
+        return Err(ApiError::bad_request(format!(
+            "syntheticTransactions must be at most {MAX_SYNTHETIC_TRANSACTIONS}"
+        )));
+    }
     {
         let mut settings = state.settings_mut();
+        if let Some(n) = patch.synthetic_transactions {
+            settings.synthetic_transactions = (n > 0).then_some(n);
+        }
         if let Some(secs) = patch.token_lifetime_secs {
             settings.token_lifetime_secs = secs;
         }

@@ -11,6 +11,7 @@ pub struct Counters {
     mints: HashMap<String, u64>,
     calls: [u64; Endpoint::ALL.len()],
     faults_injected: u64,
+    oversize_bytes_served: u64,
 }
 
 #[derive(Serialize)]
@@ -20,6 +21,9 @@ pub struct CountersView {
     /// Every endpoint name is present, zero included.
     pub calls: BTreeMap<&'static str, u64>,
     pub faults_injected: u64,
+    /// Bytes of oversize bodies handed to the connection (a client that stops reading
+    /// stops this from growing: the stream is polled only as the socket drains).
+    pub oversize_bytes_served: u64,
 }
 
 impl Counters {
@@ -29,6 +33,10 @@ impl Counters {
 
     pub fn count_fault(&mut self) {
         self.faults_injected += 1;
+    }
+
+    pub fn count_oversize_bytes(&mut self, n: u64) {
+        self.oversize_bytes_served += n;
     }
 
     pub fn count_mint(&mut self, customer_user_id: &str) {
@@ -47,6 +55,7 @@ impl Counters {
                 .map(|e| (e.name(), self.calls[*e as usize]))
                 .collect(),
             faults_injected: self.faults_injected,
+            oversize_bytes_served: self.oversize_bytes_served,
         }
     }
 }

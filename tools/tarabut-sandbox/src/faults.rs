@@ -68,6 +68,11 @@ pub struct FaultSpec {
     pub latency_ms: Option<u64>,
     pub rate: Option<f64>,
     pub count: Option<u64>,
+    /// Answer 200 with a streamed JSON body of at least this many bytes (transactions only):
+    /// a hostile or broken upstream for the client's body cap.
+    pub oversize_bytes: Option<u64>,
+    /// Let this many matching calls through before the rule starts to fire ("fail page N").
+    pub after: Option<u64>,
 }
 
 /// A rule as listed by `GET /_sandbox/faults`; `count` is what remains.
@@ -86,6 +91,11 @@ pub struct FaultRule {
     pub rate: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oversize_bytes: Option<u64>,
+    /// Matching calls still to let through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<u64>,
     #[serde(skip)]
     target: Option<Endpoint>,
 }
@@ -101,8 +111,16 @@ impl FaultRule {
                 format!("unknown endpoint {name:?}; use one of {names:?} or \"*\"")
             })?),
         };
-        if spec.status.is_none() && spec.latency_ms.is_none() {
-            return Err("a fault needs a status, a latencyMs, or both".into());
+        if spec.status.is_none() && spec.latency_ms.is_none() && spec.oversize_bytes.is_none() {
+            return Err("a fault needs a status, a latencyMs or an oversizeBytes".into());
+        }
+        if spec.oversize_bytes.is_some() {
+            if target != Some(Endpoint::Transactions) {
+                return Err("oversizeBytes applies to the transactions endpoint only".into());
+            }
+            if spec.status.is_some() {
+                return Err("oversizeBytes answers 200: it takes no status".into());
+            }
         }
         if let Some(status) = spec.status
             && !(400..=599).contains(&status)
@@ -129,6 +147,8 @@ impl FaultRule {
             latency_ms: spec.latency_ms,
             rate: spec.rate,
             count: spec.count,
+            oversize_bytes: spec.oversize_bytes,
+            after: spec.after.filter(|n| *n > 0),
             target,
         })
     }
@@ -143,11 +163,13 @@ impl FaultRule {
 pub struct FaultPlan {
     pub latency: Duration,
     pub status: Option<(StatusCode, Option<u64>)>,
+    /// Serve an oversize body of this many bytes instead of the page.
+    pub oversize_bytes: Option<u64>,
 }
 
 impl FaultPlan {
     pub fn is_empty(&self) -> bool {
-        self.latency.is_zero() && self.status.is_none()
+        self.latency.is_zero() && self.status.is_none() && self.oversize_bytes.is_none()
     }
 }
 
@@ -186,7 +208,15 @@ impl FaultBook {
     pub fn plan(&mut self, endpoint: Endpoint) -> FaultPlan {
         let mut plan = FaultPlan::default();
         for rule in self.rules.iter_mut().filter(|r| r.matches(endpoint)) {
-            if rule.status.is_some() && plan.status.is_some() {
+            if let Some(left) = rule.after.as_mut() {
+                *left -= 1;
+                if *left == 0 {
+                    rule.after = None;
+                }
+                continue;
+            }
+            let answers = rule.status.is_some() || rule.oversize_bytes.is_some();
+            if answers && (plan.status.is_some() || plan.oversize_bytes.is_some()) {
                 continue;
             }
             if rule.rate.is_some_and(|rate| fastrand::f64() >= rate) {
@@ -197,6 +227,9 @@ impl FaultBook {
             }
             if let Some(code) = rule.status.and_then(|s| StatusCode::from_u16(s).ok()) {
                 plan.status = Some((code, rule.retry_after_secs));
+            }
+            if let Some(bytes) = rule.oversize_bytes {
+                plan.oversize_bytes = Some(bytes);
             }
             if let Some(left) = rule.count.as_mut() {
                 *left -= 1;
@@ -210,6 +243,12 @@ impl FaultBook {
 /// Entry of every Tarabut endpoint, before authentication and validation: counts the call,
 /// applies any latency, and answers an injected status.
 pub async fn gate(state: &AppState, endpoint: Endpoint) -> Result<(), ApiError> {
+    gate_body(state, endpoint).await.map(|_| ())
+}
+
+/// [`gate`] for an endpoint that can serve an oversize body: `Some(bytes)` when a rule asks
+/// for one.
+pub async fn gate_body(state: &AppState, endpoint: Endpoint) -> Result<Option<u64>, ApiError> {
     let plan = state.faults().plan(endpoint);
     {
         let mut counters = state.counters();
@@ -226,7 +265,7 @@ pub async fn gate(state: &AppState, endpoint: Endpoint) -> Result<(), ApiError> 
             tracing::info!(endpoint = endpoint.name(), %status, "injected fault");
             Err(ApiError::injected(status, retry_after))
         }
-        None => Ok(()),
+        None => Ok(plan.oversize_bytes),
     }
 }
 
@@ -242,6 +281,8 @@ mod tests {
             latency_ms: None,
             rate: None,
             count,
+            oversize_bytes: None,
+            after: None,
         }
     }
 
@@ -279,5 +320,41 @@ mod tests {
         assert!(book.add(spec("token", None, None)).is_err());
         assert!(book.add(spec("token", Some(200), None)).is_err());
         assert!(book.add(spec("token", Some(500), Some(0))).is_err());
+        let mut oversize = spec("accounts", None, None);
+        oversize.oversize_bytes = Some(1 << 20);
+        assert!(book.add(oversize).is_err(), "transactions only");
+        let mut oversize = spec("transactions", Some(500), None);
+        oversize.oversize_bytes = Some(1 << 20);
+        assert!(book.add(oversize).is_err(), "no status with it");
+    }
+
+    #[test]
+    fn a_rule_fires_only_after_its_first_calls() {
+        let mut book = FaultBook::default();
+        let mut third = spec("transactions", Some(500), Some(1));
+        third.after = Some(2);
+        book.add(third).unwrap();
+        assert!(
+            book.plan(Endpoint::Accounts).is_empty(),
+            "other endpoints do not count"
+        );
+        assert!(book.plan(Endpoint::Transactions).is_empty());
+        assert!(book.plan(Endpoint::Transactions).is_empty());
+        assert_eq!(book.plan(Endpoint::Transactions).status.unwrap().0, 500);
+        assert!(book.plan(Endpoint::Transactions).is_empty());
+    }
+
+    #[test]
+    fn an_oversize_rule_answers_instead_of_the_page_and_counts_down() {
+        let mut book = FaultBook::default();
+        let mut oversize = spec("transactions", None, Some(1));
+        oversize.oversize_bytes = Some(1 << 20);
+        book.add(oversize).unwrap();
+        assert!(book.plan(Endpoint::Accounts).is_empty());
+        assert_eq!(
+            book.plan(Endpoint::Transactions).oversize_bytes,
+            Some(1 << 20)
+        );
+        assert!(book.plan(Endpoint::Transactions).is_empty());
     }
 }

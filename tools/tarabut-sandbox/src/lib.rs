@@ -14,6 +14,7 @@ mod error;
 mod faults;
 mod handlers;
 mod money;
+mod oversize;
 mod prng;
 mod request;
 mod server;

@@ -9,7 +9,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::config::Settings;
 use crate::counters::Counters;
-use crate::data::model::Universe;
+use crate::data::model::{Account, Txn, Universe};
+use crate::data::synthetic::SyntheticCache;
 use crate::data::{ProviderId, UniverseCache};
 use crate::error::ApiError;
 use crate::faults::FaultBook;
@@ -26,6 +27,7 @@ pub struct AppState {
     counters: Mutex<Counters>,
     faults: Mutex<FaultBook>,
     universes: UniverseCache,
+    synthetic: SyntheticCache,
 }
 
 /// A poisoned lock still guards consistent data here (every critical section is a few plain
@@ -44,6 +46,7 @@ impl AppState {
             counters: Mutex::new(Counters::default()),
             faults: Mutex::new(FaultBook::default()),
             universes: UniverseCache::default(),
+            synthetic: SyntheticCache::default(),
         }
     }
 
@@ -74,6 +77,13 @@ impl AppState {
 
     pub fn universe(&self, customer_user_id: &str) -> Arc<Universe> {
         self.universes.get(customer_user_id, self.today())
+    }
+
+    /// The synthetic history that replaces the account's demo transactions while
+    /// `syntheticTransactions` is set.
+    pub fn synthetic_history(&self, account: &Account) -> Option<Arc<Vec<Txn>>> {
+        let n = self.settings().synthetic_transactions?;
+        Some(self.synthetic.get(account, self.today(), n))
     }
 
     /// The customer user id of the request's bearer token; 401 otherwise.

@@ -1,5 +1,7 @@
 //! The connection entity: one bank consent of one user, and where it stands.
 
+use chrono::NaiveDate;
+
 use crate::identity::UserId;
 use crate::time::Timestamp;
 
@@ -55,6 +57,30 @@ pub struct Connection {
     /// every sync that could have loaded the connection before the delete has ended
     /// (docs/architecture.md §3.7). Cleared when done.
     pub erase_sweep_at: Option<Timestamp>,
+    /// Where an interrupted sync resumes, and the failures in a row.
+    pub sync: SyncState,
+}
+
+/// The scheduled sync's bookkeeping on a connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncState {
+    /// The next page of an account's history that an interrupted run did not save.
+    pub resume: Option<SyncCheckpoint>,
+    /// Scheduled attempts in a row that did not end in a good sync (a take counts before the
+    /// sync runs, so a crash counts): `schedule.rs`.
+    pub failures: u32,
+    /// Set when the cron gave up after too many failures: off the schedule until a sync the
+    /// user triggers succeeds.
+    pub parked_at: Option<Timestamp>,
+}
+
+/// A sync's place in one account's history: the query it was reading (`from`) and the next
+/// page to read. Page numbers only mean something for the same query, so `from` is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncCheckpoint {
+    pub account_id: String,
+    pub from: NaiveDate,
+    pub next_page: u32,
 }
 
 /// A connection the cron found due: enough to load it.
@@ -63,6 +89,8 @@ pub struct DueConnection {
     pub user: UserId,
     pub connection_id: String,
     pub next_sync_at: Timestamp,
+    /// Failures in a row so far (`SyncState::failures`).
+    pub failures: u32,
 }
 
 /// What taking a connection's sync lease found.

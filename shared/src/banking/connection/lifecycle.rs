@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use super::entity::{Connection, ConnectionStatus};
+use super::entity::{Connection, ConnectionStatus, SyncState};
+use super::schedule::{AfterFailure, after_failure};
 use crate::time::Timestamp;
 
-/// Next scheduled sync after a good one, and after a failed one.
+/// Next scheduled sync after a good one (after a failed one: `schedule::backoff`).
 pub const SYNC_INTERVAL: Duration = Duration::from_secs(12 * 3600);
-pub const RETRY_INTERVAL: Duration = Duration::from_secs(30 * 60);
 /// Tombstones only answer repeated DELETEs; 30 days is plenty.
 pub const TOMBSTONE_KEPT: Duration = Duration::from_secs(30 * 86_400);
 /// How long after a delete a sync that loaded the connection before it may still write: no
@@ -22,13 +22,25 @@ impl Connection {
         self.last_sync_status = Some("ok".into());
         self.next_sync_at = Some(now + SYNC_INTERVAL);
         self.updated_at = now;
+        self.sync = SyncState::default();
     }
 
-    /// A sync failed: due again sooner.
-    pub fn sync_failed(&mut self, now: Timestamp) {
+    /// A sync failed: due again after the backoff of its failures in a row, or parked after
+    /// too many. A run that moved its checkpoint on made progress (a long history read over
+    /// several runs): its count starts again, so progress never parks a connection.
+    pub fn sync_failed(&mut self, now: Timestamp, progressed: bool) {
         self.last_sync_status = Some("failed".into());
-        self.next_sync_at = Some(now + RETRY_INTERVAL);
         self.updated_at = now;
+        if progressed {
+            self.sync.failures = 0;
+        }
+        match after_failure(self.sync.failures, self.sync.parked_at.is_some()) {
+            AfterFailure::RetryIn(wait) => self.next_sync_at = Some(now + wait),
+            AfterFailure::Park => {
+                self.next_sync_at = None;
+                self.sync.parked_at = self.sync.parked_at.or(Some(now));
+            }
+        }
     }
 
     /// The consent is revoked or expired: off the schedule until the user links again.
@@ -37,6 +49,8 @@ impl Connection {
         self.last_sync_status = Some("reauth_required".into());
         self.next_sync_at = None;
         self.updated_at = now;
+        // A new consent starts its history and its count afresh.
+        self.sync = SyncState::default();
     }
 
     /// The user deleted it: what stays is a revoked tombstone, off the schedule.
@@ -47,7 +61,62 @@ impl Connection {
             updated_at: now,
             next_sync_at: None,
             erase_sweep_at: Some(now + ERASE_SETTLE),
+            sync: Default::default(),
             ..self.clone()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::UserId;
+
+    const NOW: Timestamp = Timestamp::from_millis(1_800_000_000_000);
+
+    fn active(failures: u32) -> Connection {
+        Connection {
+            user: UserId::parse("u").unwrap(),
+            connection_id: "c".into(),
+            status: ConnectionStatus::Active,
+            intent_id: "i".into(),
+            provider_id: None,
+            consent_id: Some("consent".into()),
+            consent_expires_at: None,
+            created_at: Timestamp::EPOCH,
+            updated_at: Timestamp::EPOCH,
+            last_sync_at: None,
+            last_sync_status: None,
+            next_sync_at: Some(NOW),
+            deleted_at: None,
+            erase_sweep_at: None,
+            sync: SyncState {
+                failures,
+                ..SyncState::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_failure_backs_off_by_its_count_and_the_eighth_parks() {
+        let mut c = active(3);
+        c.sync_failed(NOW, false);
+        assert_eq!(c.next_sync_at, Some(NOW + Duration::from_secs(3600)));
+        let mut c = active(8);
+        c.sync_failed(NOW, false);
+        assert_eq!((c.next_sync_at, c.sync.parked_at), (None, Some(NOW)));
+    }
+
+    #[test]
+    fn progress_restarts_the_count_and_success_clears_everything() {
+        let mut c = active(8);
+        c.sync_failed(NOW, true);
+        assert_eq!(c.sync.failures, 0);
+        assert_eq!(c.next_sync_at, Some(NOW + Duration::from_secs(15 * 60)));
+        let mut c = active(8);
+        c.sync.parked_at = Some(NOW);
+        c.synced(NOW);
+        assert_eq!(c.sync, SyncState::default());
+        assert_eq!(c.next_sync_at, Some(NOW + SYNC_INTERVAL));
     }
 }

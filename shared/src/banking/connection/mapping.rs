@@ -2,7 +2,7 @@
 //! index attributes (`gsi1pk`/`gsi1sk`) that make them due for the cron, and so do deleted ones
 //! until the cron's last erasure of their data.
 
-use super::entity::{Connection, ConnectionStatus, DueConnection};
+use super::entity::{Connection, ConnectionStatus, DueConnection, SyncCheckpoint, SyncState};
 use crate::identity::UserId;
 use crate::store::{Item, ItemExt, Key, StoreError};
 use crate::time::Timestamp;
@@ -60,6 +60,14 @@ impl Connection {
         item.set_opt_time("last_sync_at", self.last_sync_at);
         item.set_opt_s("last_sync_status", self.last_sync_status.clone());
         item.set_opt_time("deleted_at", self.deleted_at);
+        if let Some(cp) = &self.sync.resume {
+            set_checkpoint(&mut item, cp);
+        }
+        // Absent when zero: items written before the count existed read the same.
+        if self.sync.failures > 0 {
+            item.set_n(FAILURES, i64::from(self.sync.failures));
+        }
+        item.set_opt_time("parked_at", self.sync.parked_at);
         if let (ConnectionStatus::Active, Some(next)) = (self.status, self.next_sync_at) {
             item.set_time("next_sync_at", next);
             item.set_s(
@@ -94,6 +102,11 @@ impl Connection {
             next_sync_at: item.opt_time("next_sync_at")?,
             deleted_at: item.opt_time("deleted_at")?,
             erase_sweep_at: item.opt_time("erase_sweep_at")?,
+            sync: SyncState {
+                resume: checkpoint_of(item)?,
+                failures: failures_of(item)?,
+                parked_at: item.opt_time("parked_at")?,
+            },
         })
     }
 }
@@ -105,8 +118,39 @@ impl DueConnection {
             user: user_of(item)?,
             connection_id: item.s("connection_id")?.to_string(),
             next_sync_at: item.time("next_sync_at")?,
+            failures: failures_of(item)?,
         })
     }
+}
+
+/// The checkpoint's attributes (`resume_account`, `resume_from`, `resume_page`).
+pub(super) fn set_checkpoint(item: &mut Item, cp: &SyncCheckpoint) {
+    item.set_s("resume_account", &cp.account_id);
+    item.set_s("resume_from", cp.from.to_string());
+    item.set_n("resume_page", i64::from(cp.next_page));
+}
+
+fn checkpoint_of(item: &Item) -> Result<Option<SyncCheckpoint>, StoreError> {
+    let Some(page) = item.opt_n("resume_page")? else {
+        return Ok(None);
+    };
+    let corrupt = |what: &str| StoreError::Corrupt(format!("connection checkpoint {what}"));
+    Ok(Some(SyncCheckpoint {
+        account_id: item.s("resume_account")?.to_string(),
+        from: item
+            .s("resume_from")?
+            .parse()
+            .map_err(|_| corrupt("resume_from"))?,
+        next_page: u32::try_from(page).map_err(|_| corrupt("resume_page"))?,
+    }))
+}
+
+/// The consecutive-failure count's attribute.
+pub(super) const FAILURES: &str = "sync_failures";
+
+fn failures_of(item: &Item) -> Result<u32, StoreError> {
+    let n = item.opt_n(FAILURES)?.unwrap_or(0);
+    u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("{FAILURES} {n}")))
 }
 
 fn user_of(item: &Item) -> Result<UserId, StoreError> {

@@ -3,9 +3,13 @@
 
 use std::sync::Arc;
 
-use super::entity::{Connection, ConnectionStatus, DueConnection, SyncLease};
+use super::entity::{Connection, ConnectionStatus, DueConnection, SyncCheckpoint, SyncLease};
 use super::lifecycle::TOMBSTONE_KEPT;
-use super::mapping::{DUE_SHARDS, ERASE_SWEEP_PARTITION, due_partition, due_sort_key, key, pk};
+use super::mapping::{
+    DUE_SHARDS, ERASE_SWEEP_PARTITION, FAILURES, due_partition, due_sort_key, key, pk,
+    set_checkpoint,
+};
+use super::schedule::{TakeDecision, on_take};
 use crate::identity::UserId;
 use crate::store::{
     Cond, ItemExt, Query, SortKey, StoreError, TTL_ATTRIBUTE, Table, Update, Value,
@@ -110,6 +114,26 @@ impl ConnectionRepo {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Stores where a running sync has got to, unless the connection was deleted meanwhile
+    /// (`ConditionFailed` then: the sync must stop, its data is being erased).
+    pub async fn save_checkpoint(
+        &self,
+        user: &UserId,
+        connection_id: &str,
+        cp: &SyncCheckpoint,
+    ) -> Result<(), StoreError> {
+        let cond = Cond::exists("pk").and(Cond::not_exists("deleted_at"));
+        let mut attrs = crate::store::Item::new();
+        set_checkpoint(&mut attrs, cp);
+        let updates: Vec<Update> = attrs
+            .into_iter()
+            .map(|(name, value)| Update::set(&name, value))
+            .collect();
+        self.table
+            .update(&key(user, connection_id), &updates, Some(&cond))
+            .await
     }
 
     /// Deletes a connection whose linking failed, only while it is still pending (a late
@@ -226,31 +250,62 @@ impl ConnectionRepo {
         Ok(due)
     }
 
-    /// Takes a due connection for one cron run: moves its next sync to `hold_until` if it is
-    /// still the one the index showed. Overlapping cron runs (or a slow index) cannot both
-    /// take it. `false` when someone else took it or it changed.
-    pub async fn take_due(
-        &self,
-        d: &DueConnection,
-        hold_until: Timestamp,
-    ) -> Result<bool, StoreError> {
+    /// Takes a due connection for one cron run, if it is still the one the index showed
+    /// (same `next_sync_at` and failure count: overlapping cron runs, or a slow index, cannot
+    /// both take it). The take counts as an attempt before the sync runs, so a run that dies
+    /// mid-sync is counted; it holds the connection for the attempt's backoff (`schedule.rs`),
+    /// which is also the wait if the attempt never reports. A connection with too many
+    /// failures in a row is parked instead.
+    pub async fn take_due(&self, d: &DueConnection, now: Timestamp) -> Result<Taken, StoreError> {
+        let unchanged_failures = if d.failures == 0 {
+            Cond::not_exists(FAILURES).or(Cond::eq(FAILURES, Value::N(0)))
+        } else {
+            Cond::eq(FAILURES, Value::N(i64::from(d.failures)))
+        };
         let cond = Cond::eq("next_sync_at", Value::N(d.next_sync_at.millis()))
-            .and(Cond::eq("status", Value::S("active".into())));
+            .and(Cond::eq("status", Value::S("active".into())))
+            .and(unchanged_failures);
+        let (updates, taken) = match on_take(d.failures) {
+            TakeDecision::Sync { hold } => {
+                let until = now + hold;
+                (
+                    vec![
+                        Update::increment(FAILURES, 1),
+                        Update::set("next_sync_at", Value::N(until.millis())),
+                        Update::set("gsi1sk", Value::S(due_sort_key(until))),
+                    ],
+                    Taken::ToSync,
+                )
+            }
+            TakeDecision::Park => (
+                vec![
+                    Update::set("parked_at", Value::N(now.millis())),
+                    Update::remove("next_sync_at"),
+                    Update::remove("gsi1pk"),
+                    Update::remove("gsi1sk"),
+                ],
+                Taken::Parked,
+            ),
+        };
         let r = self
             .table
-            .update(
-                &key(&d.user, &d.connection_id),
-                &[
-                    Update::set("next_sync_at", Value::N(hold_until.millis())),
-                    Update::set("gsi1sk", Value::S(due_sort_key(hold_until))),
-                ],
-                Some(&cond),
-            )
+            .update(&key(&d.user, &d.connection_id), &updates, Some(&cond))
             .await;
         match r {
-            Ok(()) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
+            Ok(()) => Ok(taken),
+            Err(StoreError::ConditionFailed) => Ok(Taken::Lost),
             Err(e) => Err(e),
         }
     }
+}
+
+/// How a take from the due index ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// This run syncs it now.
+    ToSync,
+    /// Too many failures in a row: parked, not synced.
+    Parked,
+    /// Another run took it, or it changed since the index was read.
+    Lost,
 }

@@ -13,6 +13,7 @@ pub mod model;
 mod profile;
 mod red;
 mod sink;
+pub mod synthetic;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

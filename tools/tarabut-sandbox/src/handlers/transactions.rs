@@ -4,13 +4,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::Serialize;
 
 use super::authorize_account;
 use super::views::{LinkView, TransactionView};
 use crate::error::ApiError;
-use crate::faults::{Endpoint, gate};
+use crate::faults::{Endpoint, gate_body};
 use crate::request::{Bound, parse_booking_bound, query_map};
 use crate::state::SharedState;
 use crate::wire::{midnight, percent_encode, timestamp};
@@ -81,8 +82,11 @@ pub async fn list(
     headers: HeaderMap,
     Path(account_id): Path<String>,
     uri: Uri,
-) -> Result<Json<TransactionsResponse>, ApiError> {
-    gate(&state, Endpoint::Transactions).await?;
+) -> Result<Response, ApiError> {
+    if let Some(bytes) = gate_body(&state, Endpoint::Transactions).await? {
+        tracing::info!(bytes, "serving an oversize transactions body");
+        return Ok(crate::oversize::response(state, account_id, bytes));
+    }
     let user = state.authenticate(&headers)?;
     let query = parse_query(&uri)?;
     let now = Utc::now();
@@ -92,8 +96,11 @@ pub async fn list(
 
     let from = query.from.as_ref().map(|(_, t)| *t);
     let to = query.to.as_ref().map(|(_, t)| *t);
-    let matching: Vec<_> = account
-        .transactions
+    let synthetic = state.synthetic_history(account);
+    let history = synthetic
+        .as_deref()
+        .map_or(account.transactions.as_slice(), Vec::as_slice);
+    let matching: Vec<_> = history
         .iter()
         .filter(|t| {
             let booked = midnight(t.booking_date);
@@ -129,7 +136,8 @@ pub async fn list(
         transactions,
         meta,
         links,
-    }))
+    })
+    .into_response())
 }
 
 /// FIRST and LAST always (LAST = FIRST when there are no pages); PREV from page 2 on; NEXT
