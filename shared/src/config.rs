@@ -86,6 +86,8 @@ pub struct Config {
     pub sync_concurrency: usize,
     /// Least time between two syncs one user triggers (per kind; zero: no limit).
     pub user_sync_interval: Duration,
+    /// How long audit records are kept (TTL).
+    pub audit_retention: Duration,
 }
 
 impl Config {
@@ -142,6 +144,13 @@ impl Config {
                 reason: "must be at most 3600 (0 turns the limit off)".into(),
             });
         }
+        let audit_days = env.number("AUDIT_RETENTION_DAYS", 1826)?;
+        if !(30..=3653).contains(&audit_days) {
+            return Err(ConfigError {
+                variable: "AUDIT_RETENTION_DAYS",
+                reason: "must be between 30 and 3653 days".into(),
+            });
+        }
         let client_secret = env.required("TARABUT_CLIENT_SECRET")?;
         Ok(Config {
             table_name: env.required("TABLE_NAME")?,
@@ -157,6 +166,7 @@ impl Config {
             token,
             sync_concurrency: sync_concurrency as usize,
             user_sync_interval: Duration::from_secs(user_sync_interval),
+            audit_retention: Duration::from_secs(audit_days * 86_400),
         })
     }
 }

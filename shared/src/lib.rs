@@ -14,6 +14,7 @@
 //! - [`scheduled_sync`]: the EventBridge-scheduled sync of every due connection.
 //! - [`insights`]: the insight routes over the pure engine (crate `insights_engine`).
 //! - [`quota`]: limits that protect the shared Tarabut quota (per-user sync interval).
+//! - [`audit`]: the audit trail of every access to and change of a user's banking data.
 //!
 //! **HTTP glue**: [`http`] reads the caller, body and query of an API Gateway event and is the
 //! one place errors become RFC 9457 problem details.
@@ -31,6 +32,7 @@
 //!
 //! Design notes: `docs/architecture.md` (routes, data model, adding a route).
 
+pub mod audit;
 pub mod banking;
 pub mod config;
 pub mod connections;

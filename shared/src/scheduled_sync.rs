@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::AppState;
+use crate::audit;
 use crate::banking::Taken;
 use crate::erasure::ErasureSweep;
 use crate::linking::SweepSummary;
@@ -47,10 +48,14 @@ enum Outcome {
     Parked,
 }
 
+/// One scheduled run; `invocation` is the Lambda request id, recorded in the audit trail of
+/// each connection it syncs.
 pub async fn run(
     state: Arc<AppState>,
     deadline: Deadline,
+    invocation: Option<String>,
 ) -> Result<CronSummary, crate::error::UseCaseError> {
+    let invocation: Arc<Option<String>> = Arc::new(invocation);
     let started = Instant::now();
     // First, while the run has all its time: it is a few calls, and a consent left behind by
     // a phishing attempt must not wait for the syncs.
@@ -98,6 +103,7 @@ pub async fn run(
             break;
         }
         let state = state.clone();
+        let invocation = invocation.clone();
         tasks.spawn(async move {
             let _permit = permit;
             // The take counts the attempt and holds the connection for its backoff.
@@ -120,7 +126,15 @@ pub async fn run(
             };
             // Each sync may use the time up to the real deadline, less a second to report.
             match sync_connection(&state, conn, Scope::Transactions, deadline.less(Duration::from_secs(1))).await {
-                Ok(SyncOutcome::Synced(_)) => Outcome::Synced,
+                Ok(SyncOutcome::Synced(_)) => {
+                    let event = audit::Event {
+                        connection_id: Some(&d.connection_id),
+                        request_id: invocation.as_deref(),
+                        ..audit::Event::default()
+                    };
+                    audit::change(&state, &d.user, audit::Action::ScheduledSync, event).await;
+                    Outcome::Synced
+                }
                 Ok(SyncOutcome::ReauthRequired { .. }) => Outcome::Reauth,
                 Ok(SyncOutcome::Deleted { .. }) => Outcome::Skipped,
                 // The user's own sync of it runs now: that one records the result.

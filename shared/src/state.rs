@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::audit::AuditRepo;
 use crate::banking::{AccountRepo, BalanceRepo, ConnectionRepo, IntentRepo, TransactionRepo};
 use crate::config::{Config, ConfigError};
 use crate::quota::LimitRepo;
@@ -31,6 +32,7 @@ pub struct AppState {
     pub transactions: TransactionRepo,
     pub balances: BalanceRepo,
     pub limits: LimitRepo,
+    pub audit: AuditRepo,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ impl AppState {
             transactions: TransactionRepo::new(table.clone()),
             balances: BalanceRepo::new(table.clone()),
             limits: LimitRepo::new(table.clone()),
+            audit: AuditRepo::new(table.clone(), config.audit_retention),
             tokens,
             tarabut,
             table,

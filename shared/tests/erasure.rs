@@ -174,7 +174,7 @@ async fn what_a_dead_sync_left_is_never_shown_and_is_erased_by_a_repeated_delete
     // Left again: hidden until the scheduled run erases it, once no sync that loaded the
     // connection before the delete can still be running.
     leftovers_of_a_dead_sync(&env, &data).await;
-    let early = shared::scheduled_sync::run(env.state.clone(), deadline())
+    let early = shared::scheduled_sync::run(env.state.clone(), deadline(), None)
         .await
         .expect("cron");
     assert_eq!(early.erasure_sweep.connections, 0, "too early: {early:?}");
@@ -182,13 +182,13 @@ async fn what_a_dead_sync_left_is_never_shown_and_is_erased_by_a_repeated_delete
     assert_eq!(shown(&env.state, ALICE).await, nothing);
 
     clock.advance(ERASE_SETTLE + Duration::from_secs(1));
-    let swept = shared::scheduled_sync::run(env.state.clone(), deadline())
+    let swept = shared::scheduled_sync::run(env.state.clone(), deadline(), None)
         .await
         .expect("cron");
     assert_eq!(swept.erasure_sweep.connections, 1, "{swept:?}");
     assert_eq!(swept.erasure_sweep.leftovers, data.len());
     assert!(data_of(&env.dump().await, &id).is_empty());
-    let again = shared::scheduled_sync::run(env.state.clone(), deadline())
+    let again = shared::scheduled_sync::run(env.state.clone(), deadline(), None)
         .await
         .expect("cron");
     assert_eq!(again.erasure_sweep.connections, 0, "swept once: {again:?}");

@@ -13,5 +13,6 @@ pub async fn handle(
     event: LambdaEvent<serde_json::Value>,
 ) -> Result<CronSummary, Error> {
     let deadline = Deadline::from_epoch_millis(event.context.deadline);
-    Ok(scheduled_sync::run(state, deadline).await?)
+    let invocation = Some(event.context.request_id.clone());
+    Ok(scheduled_sync::run(state, deadline, invocation).await?)
 }

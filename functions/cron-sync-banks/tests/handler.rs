@@ -384,3 +384,20 @@ async fn an_oversize_answer_fails_one_connection_not_the_run() {
     assert_eq!(failed[0].s("status").unwrap(), "active");
     assert!(failed[0].time("next_sync_at").unwrap() > now());
 }
+
+/// Each scheduled sync is recorded in its user's audit trail under the invocation's id.
+#[tokio::test]
+async fn a_scheduled_sync_is_audited_with_the_invocation_id() {
+    let env = TestEnv::start().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    make_due(&env, ALICE, &id).await;
+    let mut context = Context::default();
+    context.request_id = "invocation-1".into();
+    let summary = run_with(&env, context).await;
+    assert_eq!(summary.synced, 1, "{summary:?}");
+    let items = shared::testkit::audit_items(&env, ALICE).await;
+    let last = items.last().expect("an audit item");
+    assert_eq!(last.s("action").unwrap(), "connection.scheduled_sync");
+    assert_eq!(last.s("connection_id").unwrap(), id);
+    assert_eq!(last.s("request_id").unwrap(), "invocation-1");
+}

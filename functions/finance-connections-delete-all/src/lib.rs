@@ -3,6 +3,7 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use shared::AppState;
+use shared::audit::{self, Action, Event};
 use shared::connections;
 use shared::http::{self, Reply, respond};
 
@@ -10,6 +11,11 @@ pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Er
     respond(async {
         let user = http::caller(&req)?;
         connections::delete_all(state, &user, http::deadline(&req)).await?;
+        let event = Event {
+            request_id: http::request_id(&req),
+            ..Event::default()
+        };
+        audit::change(state, &user, Action::DeleteAllConnections, event).await;
         Ok(Reply::NoContent)
     })
     .await

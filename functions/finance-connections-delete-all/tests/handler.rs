@@ -8,7 +8,7 @@ use shared::AppState;
 use shared::store::{Item, ItemExt};
 use shared::sync::{self, SyncRequest};
 use shared::testkit::{
-    ALICE, BOB, Event, GatedTable, TestEnv, TestTable, deadline, test_config, user, with_pk,
+    ALICE, Answer, BOB, Event, GatedTable, TestEnv, TestTable, deadline, test_config, user, with_pk,
 };
 
 shared::handler_test_helpers!(finance_connections_delete_all::handle);
@@ -73,7 +73,10 @@ async fn revokes_every_consent_and_erases_all_of_the_callers_banking_data() {
     // Again: 204, nothing changes and Tarabut is not asked.
     env.control.reset_counters().await;
     erased_all(&env, ALICE).await;
-    assert_eq!(env.dump().await, after);
+    assert_eq!(
+        shared::testkit::without_audit(env.dump().await),
+        shared::testkit::without_audit(after)
+    );
     assert_eq!(env.control.calls("revoke_consent").await, 0);
 }
 
@@ -83,7 +86,10 @@ async fn a_user_without_banks_gets_204_and_nothing_changes() {
     env.link(&user(BOB), "BLUE").await;
     let before = env.dump().await;
     erased_all(&env, ALICE).await;
-    assert_eq!(env.dump().await, before);
+    assert_eq!(
+        shared::testkit::without_audit(env.dump().await),
+        shared::testkit::without_audit(before)
+    );
 }
 
 /// Tarabut fails every attempt to revoke the first consent: that connection stays as it was
@@ -170,4 +176,29 @@ async fn missing_or_empty_claims_are_401() {
     for event in [Event::load(EVENT).no_claims(), Event::load(EVENT).user("")] {
         refused(&env, event, 401).await;
     }
+}
+
+/// Erase-all is audited, and the audit trail outlives it: the earlier records are still there.
+#[tokio::test]
+async fn erase_all_is_audited_and_the_audit_trail_survives_it() {
+    let env = TestEnv::start().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    let delete_one = Event::load("finance-connection-delete")
+        .user(ALICE)
+        .path_param("id", &id);
+    let answer = Answer::read(
+        finance_connection_delete::handle(&env.state, delete_one.request())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(answer.status, 204);
+    let event = Event::load(EVENT).user(ALICE);
+    erased_all(&env, ALICE).await;
+    let n =
+        shared::testkit::assert_audited(&env, ALICE, &event, "connections.delete_all", None, None)
+            .await;
+    assert_eq!(n, 2);
+    let first = &shared::testkit::audit_items(&env, ALICE).await[0];
+    assert_eq!(first.s("action").unwrap(), "connection.delete");
+    assert_eq!(first.s("connection_id").unwrap(), id);
 }

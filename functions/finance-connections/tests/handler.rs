@@ -16,7 +16,11 @@ async fn list(env: &TestEnv, sub: &str) -> Vec<Value> {
     let answer = call(env, &Event::load(EVENT).user(sub)).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.content_type, "application/json");
-    assert_eq!(env.dump().await, before, "listing wrote to the table");
+    assert_eq!(
+        shared::testkit::without_audit(env.dump().await),
+        shared::testkit::without_audit(before),
+        "listing wrote to the table"
+    );
     let body = answer.json();
     assert_eq!(body.as_object().unwrap().len(), 1, "{body}");
     body["connections"].as_array().unwrap().clone()
@@ -185,4 +189,22 @@ async fn missing_or_empty_claims_are_401() {
     refused(&env, whitespace, 401).await;
     let other_claims = Event::load(EVENT).claims(json!({ "email": "alice@example.com" }));
     refused(&env, other_claims, 401).await;
+}
+
+/// The listing is recorded in the user's audit trail, with the API request id and no content;
+/// a refused request is not.
+#[tokio::test]
+async fn a_listing_is_audited_and_a_refused_request_is_not() {
+    let env = TestEnv::start().await;
+    env.link(&user(ALICE), "BLUE").await;
+    let event = Event::load(EVENT).user(ALICE);
+    assert_eq!(call(&env, &event).await.status, 200);
+    let n =
+        shared::testkit::assert_audited(&env, ALICE, &event, "connections.list", None, None).await;
+    assert_eq!(n, 1);
+    assert_eq!(
+        call(&env, &Event::load(EVENT).no_claims()).await.status,
+        401
+    );
+    assert_eq!(shared::testkit::audit_items(&env, ALICE).await.len(), 1);
 }

@@ -4,6 +4,7 @@
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use shared::AppState;
+use shared::audit::{self, Action, Event};
 use shared::http::{self, Reply, respond};
 use shared::sync;
 
@@ -17,6 +18,11 @@ pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Er
         let user = http::caller(&req)?;
         let _: NoFields = http::json_body_or_default(&req)?;
         let balances = sync::refresh_balances(state, &user, http::deadline(&req)).await?;
+        let event = Event {
+            request_id: http::request_id(&req),
+            ..Event::default()
+        };
+        audit::change(state, &user, Action::RefreshBalances, event).await;
         Reply::ok(&balances)
     })
     .await

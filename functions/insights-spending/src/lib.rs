@@ -2,6 +2,7 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use shared::AppState;
+use shared::audit::{self, Action, Event};
 use shared::http::{self, Reply, respond};
 use shared::insights::{self, SpendingParams};
 
@@ -9,7 +10,14 @@ pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Er
     respond(async {
         let user = http::caller(&req)?;
         let params: SpendingParams = http::query(&req)?;
+        let account_id = params.account_id.clone();
         let report = insights::spending(state, &user, params, http::deadline(&req)).await?;
+        let event = Event {
+            account_id: account_id.as_deref(),
+            request_id: http::request_id(&req),
+            ..Event::default()
+        };
+        audit::read(state, &user, Action::Spending, event).await?;
         Reply::ok(&report)
     })
     .await

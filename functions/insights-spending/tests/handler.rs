@@ -257,3 +257,42 @@ async fn answers_and_problems_are_not_stored_by_caches() {
     assert_eq!(problem.status, 400, "{}", problem.text);
     assert_eq!(problem.header("cache-control"), Some("no-store"));
 }
+
+/// An insight read is audited with the account it was asked for, and holds no amount.
+#[tokio::test]
+async fn an_insight_read_is_audited_with_its_account() {
+    let env = linked_env().await;
+    let (from, to) = last_month();
+    let account = env.state.accounts.list(&user(ALICE)).await.unwrap()[0]
+        .account_id
+        .clone();
+    let event = range_event(from, to, &[("accountId", &account)]);
+    assert_eq!(call(&env, &event).await.status, 200);
+    shared::testkit::assert_audited(
+        &env,
+        ALICE,
+        &event,
+        "insights.spending",
+        None,
+        Some(&account),
+    )
+    .await;
+}
+
+/// When the access cannot be recorded, the data is not served.
+#[tokio::test]
+async fn no_answer_without_its_audit_record() {
+    let env = linked_env().await;
+    // The same table, seen by a process whose audit writes fail.
+    let refusing = shared::testkit::RefusingTable::refusing_puts_to(env.table.clone(), "#AUDIT");
+    let config = shared::testkit::test_config("memory", env.sandbox.base_url(), &[]);
+    let state = shared::AppState::new(config, std::sync::Arc::new(refusing)).unwrap();
+    let (from, to) = last_month();
+    let answer = shared::testkit::Answer::read(
+        insights_spending::handle(&state, range_event(from, to, &[]).request())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(answer.status, 500, "{}", answer.text);
+    assert!(!answer.text.contains("amount"), "{}", answer.text);
+}

@@ -279,7 +279,7 @@ async fn an_expired_code_is_refused_and_its_consent_is_revoked_by_the_cron() {
     );
     assert_eq!(env.control.consent_status(&consent_id).await, "ACTIVE");
 
-    let summary = shared::scheduled_sync::run(env.state.clone(), deadline())
+    let summary = shared::scheduled_sync::run(env.state.clone(), deadline(), None)
         .await
         .unwrap();
     assert_eq!(summary.link_sweep.due, 1, "{summary:?}");
@@ -294,7 +294,7 @@ async fn an_expired_code_is_refused_and_its_consent_is_revoked_by_the_cron() {
             .is_none()
     );
     // A second run finds nothing left to sweep.
-    let again = shared::scheduled_sync::run(env.state.clone(), deadline())
+    let again = shared::scheduled_sync::run(env.state.clone(), deadline(), None)
         .await
         .unwrap();
     assert_eq!(again.link_sweep.due, 0);
@@ -311,7 +311,7 @@ async fn an_approval_that_never_reached_the_callback_is_revoked_after_the_intent
         .await;
     let consent_id = consent_of_intent(&env, ALICE, &created.intent_id).await;
     // Before the intent expires the user may still come back: nothing is swept.
-    let early = shared::scheduled_sync::run(env.state.clone(), deadline())
+    let early = shared::scheduled_sync::run(env.state.clone(), deadline(), None)
         .await
         .unwrap();
     assert_eq!(early.link_sweep.due, 0);
@@ -319,7 +319,7 @@ async fn an_approval_that_never_reached_the_callback_is_revoked_after_the_intent
         .time("expires_at")
         .unwrap();
     clock.set(expires);
-    let summary = shared::scheduled_sync::run(env.state.clone(), deadline())
+    let summary = shared::scheduled_sync::run(env.state.clone(), deadline(), None)
         .await
         .unwrap();
     assert_eq!(summary.link_sweep.revoked, 1, "{summary:?}");

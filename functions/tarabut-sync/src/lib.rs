@@ -3,6 +3,7 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use shared::AppState;
+use shared::audit::{self, Action, Event};
 use shared::http::{self, Reply, respond};
 use shared::sync::{self, SyncRequest};
 
@@ -11,6 +12,12 @@ pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Er
         let user = http::caller(&req)?;
         let body: SyncRequest = http::json_body(&req)?;
         let summary = sync::sync_one(state, &user, body, http::deadline(&req)).await?;
+        let event = Event {
+            connection_id: Some(&summary.connection_id),
+            request_id: http::request_id(&req),
+            ..Event::default()
+        };
+        audit::change(state, &user, Action::Sync, event).await;
         Reply::ok(&summary)
     })
     .await

@@ -289,3 +289,22 @@ async fn two_syncs_of_one_connection_at_once_make_one_set_of_tarabut_calls() {
     env.control.clear_faults().await;
     assert_eq!(call(&env, &sync_event(ALICE, &id)).await.status, 200);
 }
+
+/// A sync is audited with its connection; one that is refused is not.
+#[tokio::test]
+async fn a_sync_is_audited_with_its_connection() {
+    let env = TestEnv::start().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    let event = sync_event(ALICE, &id);
+    assert_eq!(call(&env, &event).await.status, 200);
+    let n =
+        shared::testkit::assert_audited(&env, ALICE, &event, "connection.sync", Some(&id), None)
+            .await;
+    assert_eq!(
+        call(&env, &sync_event(ALICE, "no-such-connection"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(shared::testkit::audit_items(&env, ALICE).await.len(), n);
+}

@@ -10,6 +10,6 @@ pub use error::HttpError;
 pub use problem::Problem;
 pub use request::{
     MAX_BODY_BYTES, caller, deadline, json_body, json_body_or_default, path_param, query,
-    query_pairs, query_param,
+    query_pairs, query_param, request_id,
 };
 pub use response::{Reply, respond};

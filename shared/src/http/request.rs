@@ -25,6 +25,14 @@ pub fn caller(req: &Request) -> Result<UserId, HttpError> {
         .ok_or(HttpError::Unauthenticated)
 }
 
+/// API Gateway's id of this request (what its access log shows), for the audit trail.
+pub fn request_id(req: &Request) -> Option<&str> {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.as_deref(),
+        _ => None,
+    }
+}
+
 /// The invocation's deadline from the Lambda context (or the default budget without one).
 pub fn deadline(req: &Request) -> Deadline {
     req.lambda_context_ref()

@@ -4,6 +4,7 @@
 //! [`handler_test_helpers!`](crate::handler_test_helpers) for a function's handler tests.
 
 mod answers;
+mod audit;
 mod bank;
 mod env;
 mod events;
@@ -11,6 +12,7 @@ pub mod faults;
 mod gate;
 mod handler;
 mod reads;
+mod refusing;
 mod sandbox;
 pub mod sim;
 mod users;
@@ -19,11 +21,13 @@ pub use answers::{
     Answer, assert_no_secrets, assert_problem, balances, connection_item, money,
     refused_without_change, transactions, with_pk, with_sk_prefix,
 };
+pub use audit::{assert_audited, audit_items, without_audit};
 pub use bank::{Bank, all_transactions};
 pub use env::{DynamoEnv, TestEnv, TestTable, deadline, dynamo_table, test_config, test_env_vars};
 pub use events::{Event, workspace_root};
 pub use gate::GatedTable;
 pub use reads::ReadCounter;
+pub use refusing::RefusingTable;
 pub use sandbox::{SandboxControl, start_sandbox};
 pub use users::{ALICE, BOB, CAROL, user};
 
