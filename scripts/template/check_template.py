@@ -579,12 +579,13 @@ class Checker:
         problems = []
         for fid in self.functions:
             env = (self.prop(fid, "Environment") or {}).get("Variables") or {}
-            value = env.get("TARABUT_CLIENT_SECRET")
-            text = value.get("Fn::Sub") if isinstance(value, dict) else value
-            if isinstance(text, list):
-                text = text[0]
-            if not (isinstance(text, str) and text.startswith("{{resolve:secretsmanager:")):
-                problems.append(f"{fid}: TARABUT_CLIENT_SECRET must be a {{{{resolve:secretsmanager:...}}}} dynamic reference, never a value")
+            for name in ("TARABUT_CLIENT_SECRET", "CURSOR_HMAC_KEY"):
+                value = env.get(name)
+                text = value.get("Fn::Sub") if isinstance(value, dict) else value
+                if isinstance(text, list):
+                    text = text[0]
+                if not (isinstance(text, str) and text.startswith("{{resolve:secretsmanager:")):
+                    problems.append(f"{fid}: {name} must be a {{{{resolve:secretsmanager:...}}}} dynamic reference, never a value")
         return problems
 
     def check_logging(self) -> list[str]:
