@@ -1,0 +1,17 @@
+//! GET /finance/transactions: the caller's transactions, newest first, a page at a time
+//! (`accountId`, `from`, `to`, `direction`, `category`, `limit`, `cursor`).
+
+use lambda_http::{Body, Error, Request, Response};
+use shared::AppState;
+use shared::http::{self, Reply, respond};
+use shared::transactions::{self, TransactionParams};
+
+pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
+    respond(async {
+        let user = http::caller(&req)?;
+        let params: TransactionParams = http::query(&req)?;
+        let page = transactions::list(state, &user, params).await?;
+        Reply::ok(&page)
+    })
+    .await
+}
