@@ -21,12 +21,14 @@ use shared::store::ItemExt;
 use shared::testkit::{ALICE, DynamoEnv, Event, TestEnv, test_env_vars, user, workspace_root};
 use shared::time::{Clock, SystemClock};
 
-const FUNCTIONS: [&str; 13] = [
+const FUNCTIONS: [&str; 15] = [
     "tarabut-connect",
     "tarabut-callback",
     "tarabut-complete",
     "tarabut-sync",
     "finance-connections",
+    "finance-accounts",
+    "finance-transactions",
     "finance-connection-delete",
     "finance-refresh",
     "finance-refresh-balances",
