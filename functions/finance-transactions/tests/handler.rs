@@ -86,6 +86,9 @@ fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
+/// Which stored items a filter selects, written from the item's attributes.
+type Keep<'a> = Box<dyn Fn(&Item) -> bool + 'a>;
+
 fn booking_date(i: &Item) -> NaiveDate {
     i.s("sk").unwrap()[..10].parse().unwrap()
 }
@@ -179,7 +182,7 @@ async fn filters_select_exactly_the_stored_rows_they_name() {
         .unwrap()
         .to_string();
     let (f, t) = (from.to_string(), to.to_string());
-    let cases: Vec<(Vec<(&str, &str)>, Box<dyn Fn(&Item) -> bool>)> = vec![
+    let cases: Vec<(Vec<(&str, &str)>, Keep)> = vec![
         (
             vec![("accountId", &account)],
             Box::new(|i: &Item| i.s("account_id").unwrap() == account),
