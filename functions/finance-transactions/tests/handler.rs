@@ -8,7 +8,7 @@ use chrono::{Datelike, Duration as Days, NaiveDate, Utc};
 use serde_json::{Value, json};
 use shared::banking::StoredTransaction;
 use shared::store::{Item, ItemExt};
-use shared::testkit::{ALICE, BOB, Event, TestEnv, deadline, money, transactions, user};
+use shared::testkit::{ALICE, BOB, Event, TestEnv, TestTable, deadline, money, transactions, user};
 use shared::{connections, insights};
 
 shared::handler_test_helpers!(finance_transactions::handle);
@@ -16,7 +16,11 @@ shared::handler_test_helpers!(finance_transactions::handle);
 const EVENT: &str = "finance-transactions";
 
 /// One page: its rows and its cursor, checking it is a read with exactly these two keys.
-async fn page(env: &TestEnv, sub: &str, pairs: &[(&str, &str)]) -> (Vec<Value>, Option<String>) {
+async fn page<T: TestTable>(
+    env: &TestEnv<T>,
+    sub: &str,
+    pairs: &[(&str, &str)],
+) -> (Vec<Value>, Option<String>) {
     let before = env.dump().await;
     let answer = call(env, &Event::load(EVENT).user(sub).query(pairs)).await;
     assert_eq!(answer.status, 200, "{pairs:?}: {}", answer.text);
@@ -37,7 +41,11 @@ async fn page(env: &TestEnv, sub: &str, pairs: &[(&str, &str)]) -> (Vec<Value>, 
 }
 
 /// Every page of a query: the rows in order, and each page's size.
-async fn walk(env: &TestEnv, sub: &str, pairs: &[(&str, &str)]) -> (Vec<Value>, Vec<usize>) {
+async fn walk<T: TestTable>(
+    env: &TestEnv<T>,
+    sub: &str,
+    pairs: &[(&str, &str)],
+) -> (Vec<Value>, Vec<usize>) {
     let (mut rows, mut next) = page(env, sub, pairs).await;
     let mut sizes = vec![rows.len()];
     while let Some(cursor) = next {
@@ -169,6 +177,52 @@ async fn pages_walk_every_transaction_newest_first_with_exact_amounts() {
             item.n("booked_at").unwrap()
         );
     }
+}
+
+/// On DynamoDB (dynalite): the same walk, and each page costs exactly one Query of the
+/// transactions (plus the two keyed Queries of the visibility check), whatever the page size.
+#[tokio::test]
+async fn on_dynamodb_a_page_is_one_query_and_the_walk_is_the_table() {
+    let env = TestEnv::on_dynamodb().await;
+    env.link_demo_banks(&user(ALICE)).await;
+    let items = env.dump().await;
+    let stored = expected(&items, ALICE, |_| true);
+    let mut rows = Vec::new();
+    let mut next: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut pairs = vec![("limit", "200")];
+        if let Some(c) = &next {
+            pairs.push(("cursor", c));
+        }
+        let before = env.table.requests().get();
+        let answer = call(&env, &Event::load(EVENT).user(ALICE).query(&pairs)).await;
+        let requests = env.table.requests().get() - before;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        assert_eq!(requests, 3, "page {pages}: {requests} requests");
+        let body = answer.json();
+        let more = body["transactions"].as_array().unwrap().clone();
+        let after = body["nextCursor"].as_str().map(str::to_string);
+        rows.extend(more);
+        pages += 1;
+        match after {
+            Some(c) => next = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(ids(&rows), stored);
+    assert_eq!(
+        pages,
+        stored.len().div_ceil(200) + usize::from(stored.len() % 200 == 0)
+    );
+    let (debits, _) = walk(&env, ALICE, &[("direction", "debit"), ("limit", "50")]).await;
+    let want = expected(&items, ALICE, |i| i.n("amount_minor").unwrap() < 0);
+    assert_eq!(ids(&debits), want);
+    // `category` adds one Query: the engine's context around the page.
+    let before = env.table.requests().get();
+    let event = Event::load(EVENT).query(&[("category", "food_and_drink")]);
+    assert_eq!(call(&env, &event).await.status, 200);
+    assert_eq!(env.table.requests().get() - before, 4);
 }
 
 #[tokio::test]
