@@ -39,6 +39,8 @@ HTTP_ROUTES: dict[str, tuple[str, str]] = {
     "tarabut-complete": ("POST", "/tarabut/complete"),
     "tarabut-sync": ("POST", "/tarabut/sync"),
     "finance-connections": ("GET", "/finance/connections"),
+    "finance-accounts": ("GET", "/finance/accounts"),
+    "finance-transactions": ("GET", "/finance/transactions"),
     "finance-connection-delete": ("DELETE", "/finance/connections/{id}"),
     "finance-connections-delete-all": ("DELETE", "/finance/connections"),
     "finance-refresh": ("POST", "/finance/refresh"),
@@ -74,6 +76,11 @@ TABLE_ACTIONS: dict[str, set[str]] = {
     "finance-refresh-balances": SYNC,
     # connections + accounts of the caller; no Tarabut call
     "finance-connections": {"dynamodb:Query"},
+    # connections + accounts of the caller (erasure::visible_accounts); no Tarabut call
+    "finance-accounts": {"dynamodb:Query"},
+    # the same, then one Query per page of the transaction partition (and, with `category`,
+    # one for the engine's context around the page); no Tarabut call
+    "finance-transactions": {"dynamodb:Query"},
     # connection get, revoke (token), erase by Query + BatchWriteItem, tombstone PutItem
     "finance-connection-delete": SYNC,
     # every connection deleted as above, then the token item (DeleteItem)
@@ -95,7 +102,7 @@ INDEX_ACTIONS: dict[str, set[str]] = {"cron-sync-banks": {"dynamodb:Query"}}
 TARABUT_FAN_OUT = {"tarabut-sync", "finance-refresh", "finance-refresh-balances"}
 #: Functions that call Tarabut while serving a request: their concurrency is capped (reserved)
 #: by the TarabutFunctionConcurrency parameter, unless it is 0.
-CALLS_TARABUT = set(HTTP_ROUTES) - {"finance-connections"}
+CALLS_TARABUT = set(HTTP_ROUTES) - {"finance-connections", "finance-accounts", "finance-transactions"}
 
 #: API Gateway's HTTP API cuts an integration at 30 s; the function must end first.
 HTTP_MAX_TIMEOUT = 29
@@ -584,12 +591,13 @@ class Checker:
         problems = []
         for fid in self.functions:
             env = (self.prop(fid, "Environment") or {}).get("Variables") or {}
-            value = env.get("TARABUT_CLIENT_SECRET")
-            text = value.get("Fn::Sub") if isinstance(value, dict) else value
-            if isinstance(text, list):
-                text = text[0]
-            if not (isinstance(text, str) and text.startswith("{{resolve:secretsmanager:")):
-                problems.append(f"{fid}: TARABUT_CLIENT_SECRET must be a {{{{resolve:secretsmanager:...}}}} dynamic reference, never a value")
+            for name in ("TARABUT_CLIENT_SECRET", "CURSOR_HMAC_KEY"):
+                value = env.get(name)
+                text = value.get("Fn::Sub") if isinstance(value, dict) else value
+                if isinstance(text, list):
+                    text = text[0]
+                if not (isinstance(text, str) and text.startswith("{{resolve:secretsmanager:")):
+                    problems.append(f"{fid}: {name} must be a {{{{resolve:secretsmanager:...}}}} dynamic reference, never a value")
         return problems
 
     def check_logging(self) -> list[str]:

@@ -88,7 +88,13 @@ pub struct Config {
     pub user_sync_interval: Duration,
     /// How long audit records are kept (TTL).
     pub audit_retention: Duration,
+    /// Key of the HMAC that authenticates the transaction list's page cursors.
+    pub cursor_key: Secret,
 }
+
+/// Shortest cursor key: as long as the HMAC-SHA256 output, so guessing it is no easier
+/// than forging a tag.
+pub const MIN_CURSOR_KEY_BYTES: usize = 32;
 
 impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -152,6 +158,13 @@ impl Config {
             });
         }
         let client_secret = env.required("TARABUT_CLIENT_SECRET")?;
+        let cursor_key = env.required("CURSOR_HMAC_KEY")?;
+        if cursor_key.len() < MIN_CURSOR_KEY_BYTES {
+            return Err(ConfigError {
+                variable: "CURSOR_HMAC_KEY",
+                reason: format!("must be at least {MIN_CURSOR_KEY_BYTES} bytes").into(),
+            });
+        }
         Ok(Config {
             table_name: env.required("TABLE_NAME")?,
             tarabut: TarabutSettings {
@@ -167,6 +180,7 @@ impl Config {
             sync_concurrency: sync_concurrency as usize,
             user_sync_interval: Duration::from_secs(user_sync_interval),
             audit_retention: Duration::from_secs(audit_days * 86_400),
+            cursor_key: Secret::new(cursor_key),
         })
     }
 }
@@ -283,6 +297,10 @@ mod tests {
                 "https://api.example.com/tarabut/callback".into(),
             ),
             ("APP_REDIRECT_URL", "https://app.example.com/linked".into()),
+            (
+                "CURSOR_HMAC_KEY",
+                "cursor-key-of-the-config-tests-32-bytes+".into(),
+            ),
         ])
     }
 
@@ -297,6 +315,7 @@ mod tests {
         assert_eq!(c.sync_concurrency, 32);
         assert_eq!(c.tarabut.client_secret.expose(), "s3cr3t");
         assert!(!format!("{c:?}").contains("s3cr3t"));
+        assert!(!format!("{c:?}").contains("cursor-key"));
     }
 
     #[test]
@@ -309,6 +328,7 @@ mod tests {
             "TARABUT_CLIENT_SECRET",
             "TARABUT_REDIRECT_URL",
             "APP_REDIRECT_URL",
+            "CURSOR_HMAC_KEY",
         ] {
             let mut vars = base();
             vars.remove(var);
@@ -328,6 +348,7 @@ mod tests {
             ("SYNC_CONCURRENCY", "-1"),
             ("SYNC_CONCURRENCY", "0"),
             ("TABLE_NAME", "  "),
+            ("CURSOR_HMAC_KEY", "31-bytes-is-one-byte-too-short"),
         ];
         for (var, value) in cases {
             let mut vars = base();

@@ -15,8 +15,8 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use crate::AppState;
-use crate::banking::AccountRecord;
 pub use crate::banking::connection::ERASE_SETTLE;
+use crate::banking::{AccountRecord, Connection};
 use crate::error::UseCaseError;
 use crate::identity::UserId;
 use crate::store::StoreError;
@@ -38,12 +38,21 @@ pub async fn visible_accounts(
     state: &AppState,
     user: &UserId,
 ) -> Result<Vec<AccountRecord>, StoreError> {
+    visible_accounts_where(state, user, |_| true).await
+}
+
+/// [`visible_accounts`] of only the connections `keep` accepts (the same two Queries).
+pub async fn visible_accounts_where(
+    state: &AppState,
+    user: &UserId,
+    keep: impl Fn(&Connection) -> bool,
+) -> Result<Vec<AccountRecord>, StoreError> {
     let live: HashSet<String> = state
         .connections
         .list(user)
         .await?
         .into_iter()
-        .filter(|c| c.deleted_at.is_none())
+        .filter(|c| c.deleted_at.is_none() && keep(c))
         .map(|c| c.connection_id)
         .collect();
     let mut accounts = state.accounts.list(user).await?;

@@ -8,6 +8,8 @@
 //! [`error::UseCaseError`]):
 //! - [`linking`]: connect a bank (the Tarabut intent) and Tarabut's redirect back (callback).
 //! - [`connections`]: list the caller's connections, delete one (revoke, then erase).
+//! - [`accounts`], [`transactions`]: the caller's accounts, and their transactions a page at
+//!   a time behind an authenticated cursor.
 //! - [`erasure`]: erasure that sticks while syncs run: reads hide a deleted connection's data,
 //!   and its data is erased again by the sync that raced the delete and by the schedule.
 //! - [`sync`]: sync one connection; what the user triggers (sync, refresh, live balances).
@@ -32,6 +34,7 @@
 //!
 //! Design notes: `docs/architecture.md` (routes, data model, adding a route).
 
+pub mod accounts;
 pub mod audit;
 pub mod banking;
 pub mod config;
@@ -52,6 +55,7 @@ pub mod tarabut;
 pub mod telemetry;
 pub mod time;
 pub mod token;
+pub mod transactions;
 
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;

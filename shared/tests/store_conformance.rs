@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use shared::store::{
-    Cond, GSI1, Item, ItemExt, Key, MemoryTable, Query, SortKey, StoreError, Table, Update, Value,
-    Write,
+    Cond, GSI1, Item, ItemExt, Key, MemoryTable, Page, Query, SortKey, StoreError, Table, Update,
+    Value, Write,
 };
 
 macro_rules! conformance {
@@ -40,6 +40,9 @@ conformance!(
     delete_is_conditional_and_idempotent,
     query_orders_and_selects_sort_keys,
     query_reads_every_page,
+    query_page_walks_newest_first_from_an_exclusive_start_key,
+    query_page_is_stable_while_rows_are_added,
+    query_page_refuses_what_dynamodb_cannot_page,
     sparse_index_holds_only_indexed_items,
     batch_write_puts_and_deletes,
     batch_write_refuses_duplicate_keys,
@@ -301,6 +304,136 @@ async fn query_reads_every_page(t: Arc<dyn Table>) {
     assert_eq!(all[1_099].s("sk").unwrap(), "01099");
     let limited = t.query(&Query::partition("P").limit(1_050)).await.unwrap();
     assert_eq!(limited.len(), 1_050);
+}
+
+fn sks(items: &[Item]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i.s("sk").unwrap().to_string())
+        .collect()
+}
+
+/// Every page of `query` (descending, `limit` per page), each its own one-request read.
+async fn walk(t: &Arc<dyn Table>, query: Query) -> Vec<Page> {
+    let mut pages = Vec::new();
+    let mut next = query.clone();
+    loop {
+        let page = t.query_page(&next).await.unwrap();
+        let last = page.last_key.clone();
+        pages.push(page);
+        match last {
+            Some(key) => next = query.clone().after(key),
+            None => return pages,
+        }
+    }
+}
+
+async fn query_page_walks_newest_first_from_an_exclusive_start_key(t: Arc<dyn Table>) {
+    let all: Vec<String> = (0..7).map(|n| format!("2026-01-0{}#a#t", n + 1)).collect();
+    let writes = all.iter().map(|sk| Write::Put(item("P", sk))).collect();
+    t.batch_write(writes).await.unwrap();
+    t.put(item("Q", "2026-01-09#a#t"), None).await.unwrap();
+    let newest_first: Vec<String> = all.iter().rev().cloned().collect();
+
+    let pages = walk(&t, Query::partition("P").descending().limit(3)).await;
+    let sizes: Vec<usize> = pages.iter().map(|p| p.items.len()).collect();
+    assert_eq!(sizes, [3, 3, 1]);
+    let walked: Vec<String> = pages.iter().flat_map(|p| sks(&p.items)).collect();
+    assert_eq!(walked, newest_first);
+    // The start key is the page's last item: DynamoDB's LastEvaluatedKey.
+    assert_eq!(pages[0].last_key, Some(Key::new("P", &newest_first[2])));
+
+    // A page that ends exactly at the end still says where it stopped (DynamoDB does);
+    // the page after it is empty and final.
+    let pages = walk(&t, Query::partition("P").descending().limit(7)).await;
+    assert_eq!(pages.len(), 2);
+    assert!(pages[1].items.is_empty() && pages[1].last_key.is_none());
+
+    // Within a sort-key range, from a start key that is not an item, ascending too.
+    let range = Query::partition("P")
+        .sort(SortKey::Between("2026-01-02".into(), "2026-01-05~".into()))
+        .limit(10);
+    let page = t
+        .query_page(
+            &range
+                .clone()
+                .descending()
+                .after(Key::new("P", "2026-01-04#zzz")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sks(&page.items),
+        ["2026-01-04#a#t", "2026-01-03#a#t", "2026-01-02#a#t"]
+    );
+    assert_eq!(page.last_key, None);
+    let page = t
+        .query_page(&range.after(Key::new("P", "2026-01-03#a#t")))
+        .await
+        .unwrap();
+    assert_eq!(sks(&page.items), ["2026-01-04#a#t", "2026-01-05#a#t"]);
+    // `query` honours the start key too, reading every page.
+    let rest = t
+        .query(&Query::partition("P").after(Key::new("P", "2026-01-05#a#t")))
+        .await
+        .unwrap();
+    assert_eq!(sks(&rest), ["2026-01-06#a#t", "2026-01-07#a#t"]);
+}
+
+async fn query_page_is_stable_while_rows_are_added(t: Arc<dyn Table>) {
+    let old: Vec<String> = (10..30).map(|d| format!("2026-01-{d}#a#t")).collect();
+    let writes = old.iter().map(|sk| Write::Put(item("P", sk))).collect();
+    t.batch_write(writes).await.unwrap();
+    let query = Query::partition("P").descending().limit(5);
+    let first = t.query_page(&query).await.unwrap();
+    // Rows added before, inside and after the first page's position.
+    for sk in [
+        "2026-01-31#a#t",
+        "2026-01-27#b#t",
+        "2026-01-12#b#t",
+        "2026-01-01#a#t",
+    ] {
+        t.put(item("P", sk), None).await.unwrap();
+    }
+    let mut seen = sks(&first.items);
+    let mut next = first.last_key;
+    while let Some(key) = next {
+        let page = t.query_page(&query.clone().after(key)).await.unwrap();
+        seen.extend(sks(&page.items));
+        next = page.last_key;
+    }
+    // Every row that existed before is seen exactly once, and rows added behind the
+    // position appear; rows added ahead of it (newer) do not.
+    for sk in &old {
+        assert_eq!(seen.iter().filter(|s| *s == sk).count(), 1, "{sk}");
+    }
+    assert!(seen.contains(&"2026-01-12#b#t".to_string()));
+    assert!(seen.contains(&"2026-01-01#a#t".to_string()));
+    assert!(!seen.contains(&"2026-01-31#a#t".to_string()));
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "newest first");
+}
+
+async fn query_page_refuses_what_dynamodb_cannot_page(t: Arc<dyn Table>) {
+    let invalid = |r: Result<Page, StoreError>| matches!(r, Err(StoreError::Invalid(_)));
+    assert!(
+        invalid(t.query_page(&Query::partition("P")).await),
+        "no limit"
+    );
+    assert!(invalid(
+        t.query_page(&Query::partition("P").on_index(GSI1).limit(5))
+            .await
+    ));
+    assert!(
+        t.query(
+            &Query::partition("P")
+                .on_index(GSI1)
+                .after(Key::new("P", "x"))
+        )
+        .await
+        .is_err()
+    );
 }
 
 async fn sparse_index_holds_only_indexed_items(t: Arc<dyn Table>) {

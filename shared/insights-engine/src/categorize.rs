@@ -4,8 +4,10 @@
 
 use super::counterparty::Counterparties;
 use super::flow::{FlowKind, Flows};
+use super::input::{Account, Transaction};
 use super::keywords::Markers;
 use super::ledger::Ledger;
+use super::prepared::Prepared;
 use super::taxonomy::Category;
 
 /// Category of row `i` as a purchase, ignoring refund links.
@@ -50,4 +52,26 @@ pub fn category_of(ledger: &Ledger<'_>, cps: &Counterparties, flows: &Flows, i: 
         (FlowKind::Refund, Some(purchase)) => own_category(ledger, cps, flows, purchase as usize),
         _ => own_category(ledger, cps, flows, i),
     }
+}
+
+/// The category of each of `transactions` (by position) exactly as the spending insight
+/// assigns it over the same data: the same pipeline and [`category_of`], so a list filtered
+/// by category and the spending report grouped by category agree. `None` for the rows the
+/// engine does not use (pending, duplicate, unknown account, another currency, out of range).
+/// A row's category depends on its neighbours (a refund takes its purchase's category, up to
+/// 90 days earlier; own-account transfers pair legs up to 4 days apart), so pass them too.
+pub fn categories(accounts: &[Account], transactions: &[Transaction]) -> Vec<Option<Category>> {
+    let prepared = Prepared::new(accounts, transactions);
+    let mut out = vec![None; transactions.len()];
+    for (i, row) in prepared.ledger.rows.iter().enumerate() {
+        if let Some(slot) = out.get_mut(row.input as usize) {
+            *slot = Some(category_of(
+                &prepared.ledger,
+                &prepared.cps,
+                &prepared.flows,
+                i,
+            ));
+        }
+    }
+    out
 }

@@ -31,6 +31,7 @@ mod transfers;
 mod tests;
 
 pub use balance_history::{BalanceHistoryQuery, BalanceHistoryReport, balance_history};
+pub use categorize::categories;
 pub use error::InsightsError;
 pub use flow::FlowKind;
 pub use income::{IncomeQuery, IncomeReport, income};

@@ -253,6 +253,32 @@ impl TransactionRepo {
             .collect()
     }
 
+    /// One page of the user's transactions, newest first (descending sort key), in one
+    /// Query: at most `limit` rows of `sort` after the sort key `after` (exclusive), and the
+    /// sort key the next page starts after, when the Query stopped before the end.
+    pub async fn page(
+        &self,
+        user: &UserId,
+        sort: SortKey,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<StoredTransaction>, Option<String>), StoreError> {
+        let mut q = Query::partition(partition(user))
+            .sort(sort)
+            .descending()
+            .limit(limit);
+        if let Some(sk) = after {
+            q = q.after(Key::new(partition(user), sk));
+        }
+        let page = self.table.query_page(&q).await?;
+        let rows = page
+            .items
+            .iter()
+            .map(|i| StoredTransaction::from_item(user, i))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((rows, page.last_key.map(|k| k.sk)))
+    }
+
     /// Writes the transactions that are new or changed compared with `existing`; returns how
     /// many were new.
     pub async fn upsert(

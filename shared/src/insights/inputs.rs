@@ -43,7 +43,7 @@ pub(super) async fn load(
     })
 }
 
-fn account(r: &AccountRecord) -> Account {
+pub(crate) fn account(r: &AccountRecord) -> Account {
     let kind = match r
         .product_type
         .as_deref()
@@ -85,7 +85,7 @@ fn country(iban: Option<&str>, currency: Currency) -> Country {
     }
 }
 
-fn transaction(t: StoredTransaction) -> Transaction {
+pub(crate) fn transaction(t: StoredTransaction) -> Transaction {
     Transaction {
         status: if t.status.eq_ignore_ascii_case("pending") {
             BookingStatus::Pending

@@ -2,7 +2,7 @@
 //! caller's items with keyed date-range queries, and hand them to the pure engine
 //! ([`insights_engine`]).
 
-mod inputs;
+pub(crate) mod inputs;
 pub mod query;
 
 use chrono::{Duration as Days, NaiveDate, Utc};
@@ -23,8 +23,8 @@ pub use query::{BalanceHistoryParams, IncomeParams, SalaryParams, SpendingParams
 
 /// Extra days read before a range: refunds inherit the category of a purchase up to 90 days
 /// earlier, and own-account transfers pair legs up to 4 days apart.
-const CONTEXT_BEFORE_DAYS: i64 = 95;
-const CONTEXT_AFTER_DAYS: i64 = 5;
+pub(crate) const CONTEXT_BEFORE_DAYS: i64 = 95;
+pub(crate) const CONTEXT_AFTER_DAYS: i64 = 5;
 /// History the recurring engine looks at for regular income and salary.
 const HISTORY_DAYS: i64 = 400;
 /// How far after a balance-history window its anchor (the first reading after it) is looked

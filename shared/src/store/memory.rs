@@ -8,7 +8,9 @@ use async_trait::async_trait;
 
 use super::expr::{Cond, Update};
 use super::item::{Item, Key, Value};
-use super::{GSI1, Query, SortKey, StoreError, Table, Write, check_distinct_keys};
+use super::{
+    GSI1, Page, Query, SortKey, StoreError, Table, Write, check_distinct_keys, page_limit,
+};
 
 #[derive(Default)]
 pub struct MemoryTable {
@@ -29,6 +31,58 @@ impl MemoryTable {
             .values()
             .cloned()
             .collect()
+    }
+
+    /// The items a query selects, in its order, after its start key: `(sort key, item)`.
+    fn matching(&self, query: &Query) -> Result<Vec<(String, Item)>, StoreError> {
+        if let Some(start) = &query.start_after
+            && (query.index.is_some() || start.pk != query.partition)
+        {
+            // DynamoDB refuses a start key outside the queried partition too.
+            return Err(StoreError::Invalid(
+                "a start key must be in the queried base-table partition".into(),
+            ));
+        }
+        let items = self.lock()?;
+        let mut found: Vec<(String, Item)> = match query.index {
+            None => {
+                let start = Key::new(query.partition.clone(), "");
+                items
+                    .range(start..)
+                    .take_while(|(k, _)| k.pk == query.partition)
+                    .filter(|(k, _)| sort_matches(&query.sort, &k.sk))
+                    .map(|(k, v)| (k.sk.clone(), v.clone()))
+                    .collect()
+            }
+            Some(GSI1) => items
+                .values()
+                .filter_map(|item| match (item.get("gsi1pk"), item.get("gsi1sk")) {
+                    // Sparse: only items with both index attributes (as strings) are in it.
+                    (Some(Value::S(pk)), Some(Value::S(sk)))
+                        if *pk == query.partition && sort_matches(&query.sort, sk) =>
+                    {
+                        Some((sk.clone(), item.clone()))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            Some(other) => return Err(StoreError::Invalid(format!("no index {other}"))),
+        };
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        if !query.ascending {
+            found.reverse();
+        }
+        if let Some(start) = &query.start_after {
+            // Exclusive, in the query's direction (the start key need not exist).
+            found.retain(|(sk, _)| {
+                if query.ascending {
+                    *sk > start.sk
+                } else {
+                    *sk < start.sk
+                }
+            });
+        }
+        Ok(found)
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, BTreeMap<Key, Item>>, StoreError> {
@@ -101,41 +155,29 @@ impl Table for MemoryTable {
     }
 
     async fn query(&self, query: &Query) -> Result<Vec<Item>, StoreError> {
-        let items = self.lock()?;
-        let mut found: Vec<(String, Item)> = match query.index {
-            None => {
-                let start = Key::new(query.partition.clone(), "");
-                items
-                    .range(start..)
-                    .take_while(|(k, _)| k.pk == query.partition)
-                    .filter(|(k, _)| sort_matches(&query.sort, &k.sk))
-                    .map(|(k, v)| (k.sk.clone(), v.clone()))
-                    .collect()
-            }
-            Some(GSI1) => items
-                .values()
-                .filter_map(|item| match (item.get("gsi1pk"), item.get("gsi1sk")) {
-                    // Sparse: only items with both index attributes (as strings) are in it.
-                    (Some(Value::S(pk)), Some(Value::S(sk)))
-                        if *pk == query.partition && sort_matches(&query.sort, sk) =>
-                    {
-                        Some((sk.clone(), item.clone()))
-                    }
-                    _ => None,
-                })
-                .collect(),
-            Some(other) => return Err(StoreError::Invalid(format!("no index {other}"))),
-        };
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        if !query.ascending {
-            found.reverse();
-        }
         let limit = query.limit.unwrap_or(usize::MAX);
-        Ok(found
+        Ok(self
+            .matching(query)?
             .into_iter()
             .take(limit)
             .map(|(_, item)| item)
             .collect())
+    }
+
+    async fn query_page(&self, query: &Query) -> Result<Page, StoreError> {
+        let limit = page_limit(query)?;
+        let items: Vec<Item> = self
+            .matching(query)?
+            .into_iter()
+            .take(limit)
+            .map(|(_, item)| item)
+            .collect();
+        // As DynamoDB: a page that reached its limit says where it stopped, even at the end.
+        let last_key = match items.last() {
+            Some(last) if items.len() == limit => Some(Key::of(last)?),
+            _ => None,
+        };
+        Ok(Page { items, last_key })
     }
 
     async fn batch_write(&self, writes: Vec<Write>) -> Result<(), StoreError> {

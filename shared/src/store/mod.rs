@@ -54,8 +54,12 @@ pub struct Query {
     /// Strongly consistent read; base table only.
     pub consistent: bool,
     pub ascending: bool,
-    /// Stop after this many items (all pages are read until then).
+    /// Stop after this many items (all pages are read until then); for [`Table::query_page`],
+    /// the page size (DynamoDB's `Limit`).
     pub limit: Option<usize>,
+    /// Start after this key, exclusive (DynamoDB's `ExclusiveStartKey`); base table only,
+    /// since an index position also needs the index's own key attributes.
+    pub start_after: Option<Key>,
 }
 
 impl Query {
@@ -67,6 +71,7 @@ impl Query {
             consistent: true,
             ascending: true,
             limit: None,
+            start_after: None,
         }
     }
 
@@ -90,6 +95,22 @@ impl Query {
         self.limit = Some(limit);
         self
     }
+
+    /// Continue after `key` (exclusive), in the query's order.
+    pub fn after(mut self, key: Key) -> Query {
+        self.start_after = Some(key);
+        self
+    }
+}
+
+/// What one Query request returned: its items, and where the next page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub items: Vec<Item>,
+    /// DynamoDB's `LastEvaluatedKey`: `Some` when the request stopped at its limit (or at
+    /// DynamoDB's 1 MB per request), even if nothing follows, so the page after it can be
+    /// empty; `None` only when the range is exhausted.
+    pub last_key: Option<Key>,
 }
 
 /// One write of a batch.
@@ -130,9 +151,26 @@ pub trait Table: Send + Sync {
     /// Items of one partition in sort-key order, every page read.
     async fn query(&self, query: &Query) -> Result<Vec<Item>, StoreError>;
 
+    /// One page of a base-table query, in exactly one request: at most `query.limit` items
+    /// (required) after `query.start_after`, and where the next page starts.
+    async fn query_page(&self, query: &Query) -> Result<Page, StoreError>;
+
     /// Unconditional puts and deletes, in as many requests as needed; items DynamoDB leaves
     /// unprocessed are retried. Duplicate keys are refused, as DynamoDB refuses them.
     async fn batch_write(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+}
+
+/// The page size of a [`Table::query_page`], which must be on the base table.
+pub(crate) fn page_limit(query: &Query) -> Result<usize, StoreError> {
+    if query.index.is_some() {
+        return Err(StoreError::Invalid(
+            "a paged query reads the base table".into(),
+        ));
+    }
+    match query.limit {
+        Some(limit) if limit > 0 && limit <= i32::MAX as usize => Ok(limit),
+        _ => Err(StoreError::Invalid("a paged query needs a limit".into())),
+    }
 }
 
 /// Refuses a batch naming one key twice (DynamoDB would reject its request).
@@ -168,6 +206,9 @@ impl<T: Table + ?Sized> Table for std::sync::Arc<T> {
     }
     async fn query(&self, query: &Query) -> Result<Vec<Item>, StoreError> {
         (**self).query(query).await
+    }
+    async fn query_page(&self, query: &Query) -> Result<Page, StoreError> {
+        (**self).query_page(query).await
     }
     async fn batch_write(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         (**self).batch_write(writes).await

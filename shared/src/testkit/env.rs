@@ -60,6 +60,10 @@ pub fn test_env_vars(
             "APP_REDIRECT_URL".into(),
             "https://app.example.test/linked".into(),
         ),
+        (
+            "CURSOR_HMAC_KEY".into(),
+            "local-cursor-key-for-tests-only-0123456789".into(),
+        ),
         // Tests sync one user many times in a row; the limit's own tests turn it on.
         ("USER_SYNC_MIN_INTERVAL_SECS".into(), "0".into()),
     ]);

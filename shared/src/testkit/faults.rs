@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::store::{Cond, Item, Key, Query, StoreError, Table, Update, Write};
+use crate::store::{Cond, Item, Key, Page, Query, StoreError, Table, Update, Write};
 
 tokio::task_local! {
     /// Table requests made by the call running in this task (the simulation's I7).
@@ -192,6 +192,12 @@ impl<T: Table> Table for FaultyTable<T> {
     async fn query(&self, query: &Query) -> Result<Vec<Item>, StoreError> {
         self.arrive().await?;
         let read = self.inner.query(query).await;
+        self.answer(read).await
+    }
+
+    async fn query_page(&self, query: &Query) -> Result<Page, StoreError> {
+        self.arrive().await?;
+        let read = self.inner.query_page(query).await;
         self.answer(read).await
     }
 

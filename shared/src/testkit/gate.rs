@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use crate::store::{Cond, Item, Key, Query, StoreError, Table, Update, Write};
+use crate::store::{Cond, Item, Key, Page, Query, StoreError, Table, Update, Write};
 
 pub struct GatedTable<T: Table> {
     inner: T,
@@ -63,6 +63,10 @@ impl<T: Table> Table for GatedTable<T> {
 
     async fn query(&self, query: &Query) -> Result<Vec<Item>, StoreError> {
         self.inner.query(query).await
+    }
+
+    async fn query_page(&self, query: &Query) -> Result<Page, StoreError> {
+        self.inner.query_page(query).await
     }
 
     async fn batch_write(&self, writes: Vec<Write>) -> Result<(), StoreError> {

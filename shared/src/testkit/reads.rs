@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::env::TestTable;
-use crate::store::{Cond, Item, ItemExt, Key, Query, StoreError, Table, Update, Write};
+use crate::store::{Cond, Item, ItemExt, Key, Page, Query, StoreError, Table, Update, Write};
 
 pub struct ReadCounter<T: Table> {
     inner: T,
@@ -71,6 +71,18 @@ impl<T: Table> Table for ReadCounter<T> {
             ));
         }
         Ok(items)
+    }
+
+    async fn query_page(&self, query: &Query) -> Result<Page, StoreError> {
+        let page = self.inner.query_page(query).await?;
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        for item in &page.items {
+            read.push((
+                item.s("pk").unwrap_or_default().to_string(),
+                item.s("sk").unwrap_or_default().to_string(),
+            ));
+        }
+        Ok(page)
     }
 
     async fn batch_write(&self, writes: Vec<Write>) -> Result<(), StoreError> {

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::store::{Cond, Item, ItemExt, Key, Query, StoreError, Table, Update, Write};
+use crate::store::{Cond, Item, ItemExt, Key, Page, Query, StoreError, Table, Update, Write};
 
 pub struct RefusingTable<T: Table> {
     inner: T,
@@ -45,6 +45,10 @@ impl<T: Table> Table for RefusingTable<T> {
 
     async fn query(&self, query: &Query) -> Result<Vec<Item>, StoreError> {
         self.inner.query(query).await
+    }
+
+    async fn query_page(&self, query: &Query) -> Result<Page, StoreError> {
+        self.inner.query_page(query).await
     }
 
     async fn batch_write(&self, writes: Vec<Write>) -> Result<(), StoreError> {

@@ -23,7 +23,7 @@ use crate::config::TokenSettings;
 use crate::identity::{CustomerUserId, UserId};
 use crate::secret::Secret;
 use crate::store::{
-    Cond, Item, ItemExt, Key, MemoryTable, Query, StoreError, Table, Update, Write,
+    Cond, Item, ItemExt, Key, MemoryTable, Page, Query, StoreError, Table, Update, Write,
 };
 use crate::tarabut::{MintedToken, TarabutError};
 use crate::time::{Clock, Deadline, Timestamp};
@@ -281,6 +281,9 @@ impl Table for Observed {
     }
     async fn query(&self, query: &Query) -> Result<Vec<Item>, StoreError> {
         self.table.query(query).await
+    }
+    async fn query_page(&self, query: &Query) -> Result<Page, StoreError> {
+        self.table.query_page(query).await
     }
     async fn batch_write(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         self.table.batch_write(writes).await

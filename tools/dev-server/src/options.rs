@@ -15,6 +15,8 @@ pub const DEFAULT_TABLE_NAME: &str = "finance-local";
 /// The sandbox's default credentials (`SandboxConfig::default()`).
 pub const DEFAULT_CLIENT_ID: &str = "sandbox-client";
 pub const DEFAULT_CLIENT_SECRET: &str = "sandbox-secret";
+/// Authenticates the transaction list's cursors; a local value, never a deployed one.
+pub const DEFAULT_CURSOR_HMAC_KEY: &str = "local-cursor-key-not-a-secret-0123456789";
 pub const DYNAMO_ENDPOINT_VAR: &str = "AWS_ENDPOINT_URL_DYNAMODB";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +100,7 @@ impl<'a> Vars<'a> {
             ("TARABUT_CLIENT_SECRET", DEFAULT_CLIENT_SECRET.to_string()),
             ("TARABUT_REDIRECT_URL", own_callback_url(api_url)),
             ("APP_REDIRECT_URL", format!("{api_url}/app/linked")),
+            ("CURSOR_HMAC_KEY", DEFAULT_CURSOR_HMAC_KEY.to_string()),
         ]);
         Vars { given, defaults }
     }

@@ -21,12 +21,14 @@ use shared::store::{ItemExt, Table};
 use shared::testkit::{ALICE, DynamoEnv, Event, TestEnv, test_env_vars, user, workspace_root};
 use shared::time::{Clock, SystemClock};
 
-const FUNCTIONS: [&str; 14] = [
+const FUNCTIONS: [&str; 16] = [
     "tarabut-connect",
     "tarabut-callback",
     "tarabut-complete",
     "tarabut-sync",
     "finance-connections",
+    "finance-accounts",
+    "finance-transactions",
     "finance-connection-delete",
     "finance-connections-delete-all",
     "finance-refresh",

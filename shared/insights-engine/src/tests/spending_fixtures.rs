@@ -291,3 +291,42 @@ fn by_merchant_a_refund_keyed_differently_nets_against_the_purchase_it_refunds()
     let keys: Vec<&str> = feb.groups.iter().map(|g| g.key.as_str()).collect();
     assert!(!keys.contains(&"d:JARIR BOOKSTORE"), "{keys:?}");
 }
+
+/// `categories` is the spending insight's own categorisation: per category, the rows it
+/// names are exactly the rows spending counts in that group (here, every month's counts).
+#[test]
+fn categories_agree_with_the_spending_groups() {
+    let f = fixture();
+    let report = spending(&f.accounts, &f.txs, &query(GroupBy::Category)).unwrap();
+    let mut from_report: std::collections::BTreeMap<(String, String), u32> = Default::default();
+    for period in &report.periods {
+        for c in &period.currencies {
+            for g in &c.groups {
+                *from_report
+                    .entry((c.currency.code().to_string(), g.key.clone()))
+                    .or_default() += g.count;
+            }
+        }
+    }
+    let categories = crate::categories(&f.accounts, &f.txs);
+    assert_eq!(categories.len(), f.txs.len());
+    // The refund takes the category of the purchase it refunds; the pending row has none.
+    let at = |id: &str| categories[f.txs.iter().position(|t| t.transaction_id == id).unwrap()];
+    assert_eq!(at("f1"), Some(crate::Category::Shopping));
+    assert_eq!(at("c2"), Some(crate::Category::Shopping));
+    assert_eq!(at("p1"), None);
+    // Spending rows only (what the report groups): transfers, card payments and income
+    // are categorised too, but reported apart.
+    let excluded = ["c5", "s1", "c6", "c7", "c11", "c12", "v1"];
+    let mut from_list: std::collections::BTreeMap<(String, String), u32> = Default::default();
+    for (t, c) in f.txs.iter().zip(&categories) {
+        if let Some(c) = c
+            && !excluded.contains(&t.transaction_id.as_str())
+        {
+            *from_list
+                .entry((t.amount.currency().code().to_string(), c.id().to_string()))
+                .or_default() += 1;
+        }
+    }
+    assert_eq!(from_list, from_report);
+}

@@ -4,17 +4,16 @@ mod convert;
 mod counter;
 mod setup;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
 
 use super::expr::{Cond, Update};
 use super::item::{Item, Key};
-use super::{Query, SortKey, StoreError, Table, Write, check_distinct_keys};
+use super::{Page, Query, SortKey, StoreError, Table, Write, check_distinct_keys, page_limit};
 use convert::{Expr, from_attributes, key_attributes, to_attributes};
 pub use counter::RequestCounter;
 pub use setup::create_table;
@@ -86,6 +85,59 @@ impl DynamoTable {
                 _ => return Ok(items),
             }
         }
+    }
+
+    /// A Query request for `query`'s partition, sort-key condition, order and consistency;
+    /// the caller adds the start key and the limit.
+    fn query_request(
+        &self,
+        query: &Query,
+    ) -> Result<aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder, StoreError> {
+        let (pk_attr, sk_attr) = match query.index {
+            None => ("pk", "sk"),
+            Some(super::GSI1) if query.start_after.is_none() => ("gsi1pk", "gsi1sk"),
+            Some(super::GSI1) => {
+                return Err(StoreError::Invalid(
+                    "a start key applies to the base table".into(),
+                ));
+            }
+            Some(other) => return Err(StoreError::Invalid(format!("no index {other}"))),
+        };
+        let mut expr = Expr::default();
+        let pk = expr.name(pk_attr);
+        let pk_value = expr.value(&super::Value::S(query.partition.clone()));
+        let mut key_condition = format!("{pk} = {pk_value}");
+        match &query.sort {
+            SortKey::All => {}
+            SortKey::BeginsWith(prefix) => {
+                let sk = expr.name(sk_attr);
+                let v = expr.value(&super::Value::S(prefix.clone()));
+                key_condition.push_str(&format!(" AND begins_with({sk}, {v})"));
+            }
+            SortKey::Between(lo, hi) => {
+                let sk = expr.name(sk_attr);
+                let lo = expr.value(&super::Value::S(lo.clone()));
+                let hi = expr.value(&super::Value::S(hi.clone()));
+                key_condition.push_str(&format!(" AND {sk} BETWEEN {lo} AND {hi}"));
+            }
+            SortKey::LessOrEqual(hi) => {
+                let sk = expr.name(sk_attr);
+                let hi = expr.value(&super::Value::S(hi.clone()));
+                key_condition.push_str(&format!(" AND {sk} <= {hi}"));
+            }
+        }
+        let request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(key_condition)
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .scan_index_forward(query.ascending);
+        Ok(match query.index {
+            Some(index) => request.index_name(index),
+            None => request.consistent_read(query.consistent),
+        })
     }
 }
 
@@ -212,55 +264,18 @@ impl Table for DynamoTable {
     }
 
     async fn query(&self, query: &Query) -> Result<Vec<Item>, StoreError> {
-        let (pk_attr, sk_attr) = match query.index {
-            None => ("pk", "sk"),
-            Some(super::GSI1) => ("gsi1pk", "gsi1sk"),
-            Some(other) => return Err(StoreError::Invalid(format!("no index {other}"))),
-        };
-        let mut expr = Expr::default();
-        let pk = expr.name(pk_attr);
-        let pk_value = expr.value(&super::Value::S(query.partition.clone()));
-        let mut key_condition = format!("{pk} = {pk_value}");
-        match &query.sort {
-            SortKey::All => {}
-            SortKey::BeginsWith(prefix) => {
-                let sk = expr.name(sk_attr);
-                let v = expr.value(&super::Value::S(prefix.clone()));
-                key_condition.push_str(&format!(" AND begins_with({sk}, {v})"));
-            }
-            SortKey::Between(lo, hi) => {
-                let sk = expr.name(sk_attr);
-                let lo = expr.value(&super::Value::S(lo.clone()));
-                let hi = expr.value(&super::Value::S(hi.clone()));
-                key_condition.push_str(&format!(" AND {sk} BETWEEN {lo} AND {hi}"));
-            }
-            SortKey::LessOrEqual(hi) => {
-                let sk = expr.name(sk_attr);
-                let hi = expr.value(&super::Value::S(hi.clone()));
-                key_condition.push_str(&format!(" AND {sk} <= {hi}"));
-            }
-        }
         let mut items = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        let mut start = query.start_after.as_ref().map(key_attributes);
         let limit = query.limit.unwrap_or(usize::MAX);
         loop {
             let wanted = (limit - items.len()).min(1_000) as i32;
-            let mut request = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(&key_condition)
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
-                .scan_index_forward(query.ascending)
+            let out = self
+                .query_request(query)?
                 .set_exclusive_start_key(start.take())
-                .limit(wanted);
-            if let Some(index) = query.index {
-                request = request.index_name(index);
-            } else {
-                request = request.consistent_read(query.consistent);
-            }
-            let out = request.send().await.map_err(backend)?;
+                .limit(wanted)
+                .send()
+                .await
+                .map_err(backend)?;
             for raw in out.items.unwrap_or_default() {
                 items.push(from_attributes(raw)?);
             }
@@ -269,6 +284,28 @@ impl Table for DynamoTable {
                 _ => return Ok(items),
             }
         }
+    }
+
+    async fn query_page(&self, query: &Query) -> Result<Page, StoreError> {
+        let limit = page_limit(query)?;
+        let out = self
+            .query_request(query)?
+            .set_exclusive_start_key(query.start_after.as_ref().map(key_attributes))
+            .limit(limit as i32)
+            .send()
+            .await
+            .map_err(backend)?;
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_attributes)
+            .collect::<Result<Vec<_>, _>>()?;
+        let last_key = match out.last_evaluated_key {
+            Some(raw) if !raw.is_empty() => Some(Key::of(&from_attributes(raw)?)?),
+            _ => None,
+        };
+        Ok(Page { items, last_key })
     }
 
     async fn batch_write(&self, writes: Vec<Write>) -> Result<(), StoreError> {

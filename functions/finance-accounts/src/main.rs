@@ -1,0 +1,12 @@
+//! Lambda entry point: telemetry, configuration and clients once per cold start, then the
+//! runtime loop over [`finance_accounts::handle`].
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let state = shared::AppState::init().await?;
+    lambda_http::run(lambda_http::service_fn(|req| {
+        finance_accounts::handle(&state, req)
+    }))
+    .await
+}
