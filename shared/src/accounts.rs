@@ -36,12 +36,13 @@ pub struct AccountList {
 }
 
 /// The connections whose accounts the reads show: live ones, including those whose consent
-/// must be renewed (their data is still the user's and still correct up to the last sync).
+/// must be renewed or has expired (their data is still the user's and still correct up to the
+/// last sync, until retention or a delete removes it).
 /// Pending connections have no accounts yet; deleted ones never show (§3.7).
 pub fn shown(connection: &Connection) -> bool {
     matches!(
         connection.status,
-        ConnectionStatus::Active | ConnectionStatus::ReauthRequired
+        ConnectionStatus::Active | ConnectionStatus::ReauthRequired | ConnectionStatus::Expired
     )
 }
 

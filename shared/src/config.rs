@@ -88,6 +88,9 @@ pub struct Config {
     pub user_sync_interval: Duration,
     /// How long audit records are kept (TTL).
     pub audit_retention: Duration,
+    /// How long transactions and balance snapshots are kept after their date (TTL, and
+    /// ignored on read past it).
+    pub retention: Duration,
     /// Key of the HMAC that authenticates the transaction list's page cursors.
     pub cursor_key: Secret,
 }
@@ -150,6 +153,14 @@ impl Config {
                 reason: "must be at most 3600 (0 turns the limit off)".into(),
             });
         }
+        let retention_days = env.number("RETENTION_DAYS", 731)?;
+        if !(400..=3653).contains(&retention_days) {
+            return Err(ConfigError {
+                variable: "RETENTION_DAYS",
+                reason: "must be between 400 (the insights read 400 days back) and 3653 days"
+                    .into(),
+            });
+        }
         let audit_days = env.number("AUDIT_RETENTION_DAYS", 1826)?;
         if !(30..=3653).contains(&audit_days) {
             return Err(ConfigError {
@@ -180,6 +191,7 @@ impl Config {
             sync_concurrency: sync_concurrency as usize,
             user_sync_interval: Duration::from_secs(user_sync_interval),
             audit_retention: Duration::from_secs(audit_days * 86_400),
+            retention: Duration::from_secs(retention_days * 86_400),
             cursor_key: Secret::new(cursor_key),
         })
     }

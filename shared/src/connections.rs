@@ -44,12 +44,19 @@ pub async fn list(state: &AppState, user: &UserId) -> Result<ConnectionList, Use
     for a in state.accounts.list(user).await? {
         *per_connection.entry(a.connection_id).or_default() += 1;
     }
+    let now = state.clock.now();
     let mut views: Vec<ConnectionView> = connections
         .into_iter()
         .filter(|c| c.deleted_at.is_none())
         .map(|c| ConnectionView {
             accounts: per_connection.get(&c.connection_id).copied().unwrap_or(0),
-            status: c.status.as_str(),
+            // A consent past its date is expired even before the schedule marks it (a parked
+            // connection, or one not due yet).
+            status: if c.status == ConnectionStatus::Active && c.consent_expired(now) {
+                ConnectionStatus::Expired.as_str()
+            } else {
+                c.status.as_str()
+            },
             provider_id: c.provider_id,
             consent_expires_at: c.consent_expires_at.map(Timestamp::to_rfc3339),
             last_sync_at: c.last_sync_at.map(Timestamp::to_rfc3339),

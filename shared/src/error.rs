@@ -29,6 +29,8 @@ pub enum UseCaseError {
     TooManyPendingLinks { limit: usize },
     #[error("the bank consent of connection {connection_id} must be renewed")]
     ReauthRequired { connection_id: String },
+    #[error("the bank consent of connection {connection_id} has expired; link the bank again")]
+    ConsentExpired { connection_id: String },
     /// The caller asked again sooner than the shared Tarabut quota allows.
     #[error("too many refreshes; retry in {} s", retry_after.as_secs())]
     TooManyRequests { retry_after: Duration },

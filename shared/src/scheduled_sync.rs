@@ -29,6 +29,8 @@ pub struct CronSummary {
     pub synced: usize,
     pub failed: usize,
     pub reauth_required: usize,
+    /// Connections whose consent reached its expiry date: marked `expired`, not synced.
+    pub expired: usize,
     /// Taken by another run meanwhile, or left for the next run for lack of time.
     pub skipped: usize,
     /// Failed too many times in a row: taken off the schedule instead of synced.
@@ -42,6 +44,7 @@ pub struct CronSummary {
 
 enum Outcome {
     Synced,
+    Expired,
     Failed,
     Reauth,
     Skipped,
@@ -136,6 +139,7 @@ pub async fn run(
                     Outcome::Synced
                 }
                 Ok(SyncOutcome::ReauthRequired { .. }) => Outcome::Reauth,
+                Ok(SyncOutcome::Expired { .. }) => Outcome::Expired,
                 Ok(SyncOutcome::Deleted { .. }) => Outcome::Skipped,
                 // The user's own sync of it runs now: that one records the result.
                 Err(crate::error::UseCaseError::SyncRunning { .. }) => Outcome::Skipped,
@@ -150,6 +154,7 @@ pub async fn run(
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok(Outcome::Synced) => summary.synced += 1,
+            Ok(Outcome::Expired) => summary.expired += 1,
             Ok(Outcome::Reauth) => summary.reauth_required += 1,
             Ok(Outcome::Skipped) => summary.skipped += 1,
             Ok(Outcome::Parked) => summary.parked += 1,

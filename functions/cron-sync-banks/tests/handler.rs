@@ -401,3 +401,65 @@ async fn a_scheduled_sync_is_audited_with_the_invocation_id() {
     assert_eq!(last.s("connection_id").unwrap(), id);
     assert_eq!(last.s("request_id").unwrap(), "invocation-1");
 }
+
+/// A due connection whose consent reached its expiry date is marked `expired` and leaves the
+/// schedule without a call to Tarabut; the list shows it expired, its accounts still show, and
+/// the user's sync of it is a 409 `consent-expired`.
+#[tokio::test]
+async fn a_consent_past_its_date_is_marked_expired_and_never_synced_again() {
+    let env = TestEnv::start().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    let mut conn = env
+        .state
+        .connections
+        .get(&user(ALICE), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    conn.consent_expires_at = Some(now() - Duration::from_secs(1));
+    conn.next_sync_at = Some(now() - Duration::from_secs(60));
+    env.state.connections.save(&conn).await.unwrap();
+    // Before the schedule marks it, the list already says so.
+    let listed = connections::list(&env.state, &user(ALICE)).await.unwrap();
+    assert_eq!(listed.connections[0].status, "expired");
+
+    env.control.reset_counters().await;
+    let summary = run(&env).await;
+    assert_eq!(
+        (summary.due, summary.expired, summary.synced),
+        (1, 1, 0),
+        "{summary:?}"
+    );
+    assert_eq!(env.control.calls("transactions").await, 0);
+    assert_eq!(env.control.calls("accounts").await, 0);
+    let stored = connection_item(&env.dump().await, ALICE, &id).clone();
+    assert_eq!(stored.s("status").unwrap(), "expired");
+    assert!(!stored.contains_key("next_sync_at"));
+    assert!(!stored.contains_key("gsi1pk"), "off the schedule");
+    assert_eq!(run(&env).await.due, 0);
+
+    let err = shared::sync::sync_one(
+        &env.state,
+        &user(ALICE),
+        shared::sync::SyncRequest {
+            connection_id: id.clone(),
+        },
+        deadline(),
+    )
+    .await
+    .unwrap_err();
+    let problem = shared::http::HttpError::from(err).problem();
+    assert_eq!(
+        (problem.status, problem.type_uri.as_str()),
+        (409, "/problems/consent-expired")
+    );
+    let accounts = shared::accounts::list(&env.state, &user(ALICE))
+        .await
+        .unwrap();
+    assert_eq!(
+        accounts.accounts.len(),
+        2,
+        "its data stays the user's until deleted"
+    );
+    assert_eq!(env.control.calls("transactions").await, 0);
+}

@@ -30,11 +30,6 @@ pub fn partition(user: &UserId) -> String {
     format!("USER#{}#BAL", user.as_str())
 }
 
-/// How long a snapshot is kept after its reading (TTL): two years, the longest range an insight
-/// accepts (731 days). The account item keeps the latest balance for good, so an account
-/// whose snapshots all expired still has an anchor.
-pub const SNAPSHOT_RETENTION: Duration = Duration::from_secs(731 * 86_400);
-
 /// Preference order: booked balances match booked-only transaction flows (docs/insight-algorithms.md §8).
 const PREFERENCE: [&str; 6] = [
     "InterimBooked",
@@ -94,7 +89,6 @@ impl BalanceSnapshot {
         item.set_s("balance_type", &self.balance_type);
         item.set_time("at", self.at);
         item.set_s("source", &self.source);
-        item.set_ttl(self.at + SNAPSHOT_RETENTION);
         item
     }
 
@@ -116,11 +110,15 @@ impl BalanceSnapshot {
 #[derive(Clone)]
 pub struct BalanceRepo {
     table: Arc<dyn Table>,
+    /// A snapshot is kept this long after its reading (`RETENTION_DAYS`, two years by
+    /// default): TTL on write, ignored on read past it. The account item keeps the latest
+    /// balance for good, so an account whose snapshots all expired still has an anchor.
+    retention: Duration,
 }
 
 impl BalanceRepo {
-    pub fn new(table: Arc<dyn Table>) -> BalanceRepo {
-        BalanceRepo { table }
+    pub fn new(table: Arc<dyn Table>, retention: Duration) -> BalanceRepo {
+        BalanceRepo { table, retention }
     }
 
     pub async fn put_all(&self, snapshots: &[BalanceSnapshot]) -> Result<(), StoreError> {
@@ -129,7 +127,11 @@ impl BalanceRepo {
         let writes = snapshots
             .iter()
             .filter(|s| seen.insert(s.key()))
-            .map(|s| Write::Put(s.to_item()))
+            .map(|s| {
+                let mut item = s.to_item();
+                item.set_ttl(s.at + self.retention);
+                Write::Put(item)
+            })
             .collect();
         self.table.batch_write(writes).await
     }
@@ -165,10 +167,13 @@ impl BalanceRepo {
         for q in [before, inside, after] {
             items.extend(self.table.query(&q).await?);
         }
-        items
+        let now = Timestamp::from(chrono::Utc::now());
+        let mut snapshots = items
             .iter()
             .map(|i| BalanceSnapshot::from_item(user, i))
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        snapshots.retain(|s| s.at + self.retention > now);
+        Ok(snapshots)
     }
 
     /// Deletes the snapshots for which `covers(connection_id, account_id)` holds; returns how

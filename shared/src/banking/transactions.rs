@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
@@ -12,6 +13,7 @@ use crate::identity::UserId;
 use crate::money::{Currency, Money, MoneyError};
 use crate::store::{Item, ItemExt, Key, Query, SortKey, StoreError, Table, Write};
 use crate::tarabut;
+use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredTransaction {
@@ -228,11 +230,27 @@ pub fn ordinals(fetched: &[tarabut::Transaction]) -> Vec<u32> {
 #[derive(Clone)]
 pub struct TransactionRepo {
     table: Arc<dyn Table>,
+    /// Kept this long after its booking date: TTL on write, and ignored on read past it
+    /// (DynamoDB deletes expired items only eventually).
+    retention: Duration,
 }
 
 impl TransactionRepo {
-    pub fn new(table: Arc<dyn Table>) -> TransactionRepo {
-        TransactionRepo { table }
+    pub fn new(table: Arc<dyn Table>, retention: Duration) -> TransactionRepo {
+        TransactionRepo { table, retention }
+    }
+
+    /// Whether `t` is still within the retention period at `now`.
+    fn kept(&self, t: &StoredTransaction, now: DateTime<Utc>) -> bool {
+        chrono::Duration::from_std(self.retention)
+            .map(|r| t.booked_at + r > now)
+            .unwrap_or(true)
+    }
+
+    fn item_of(&self, t: &StoredTransaction) -> Item {
+        let mut item = t.to_item();
+        item.set_ttl(Timestamp::from(t.booked_at) + self.retention);
+        item
     }
 
     /// Transactions booked on `[from, to]` (UTC booking dates, inclusive), every account.
@@ -245,12 +263,16 @@ impl TransactionRepo {
         // `~` sorts after every character of an id, so `to~` closes the last day.
         let q = Query::partition(partition(user))
             .sort(SortKey::Between(from.to_string(), format!("{to}~")));
-        self.table
+        let now = Utc::now();
+        let mut rows = self
+            .table
             .query(&q)
             .await?
             .iter()
             .map(|i| StoredTransaction::from_item(user, i))
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.retain(|t| self.kept(t, now));
+        Ok(rows)
     }
 
     /// One page of the user's transactions, newest first (descending sort key), in one
@@ -271,11 +293,13 @@ impl TransactionRepo {
             q = q.after(Key::new(partition(user), sk));
         }
         let page = self.table.query_page(&q).await?;
-        let rows = page
+        let now = Utc::now();
+        let mut rows = page
             .items
             .iter()
             .map(|i| StoredTransaction::from_item(user, i))
             .collect::<Result<Vec<_>, _>>()?;
+        rows.retain(|t| self.kept(t, now));
         Ok((rows, page.last_key.map(|k| k.sk)))
     }
 
@@ -298,10 +322,10 @@ impl TransactionRepo {
             }
             match known.get(&sk) {
                 Some(old) if **old == t => {}
-                Some(_) => writes.push(Write::Put(t.to_item())),
+                Some(_) => writes.push(Write::Put(self.item_of(&t))),
                 None => {
                     new += 1;
-                    writes.push(Write::Put(t.to_item()));
+                    writes.push(Write::Put(self.item_of(&t)));
                 }
             }
         }

@@ -42,6 +42,9 @@ impl HttpError {
                 UseCaseError::ReauthRequired { .. } => {
                     (409, "reauth-required", "Bank consent must be renewed")
                 }
+                UseCaseError::ConsentExpired { .. } => {
+                    (409, "consent-expired", "Bank consent has expired")
+                }
                 UseCaseError::TooManyRequests { .. } => {
                     (429, "too-many-requests", "Too many requests")
                 }

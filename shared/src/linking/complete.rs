@@ -140,6 +140,10 @@ pub async fn complete(
             tracing::warn!("consent unusable right after linking");
             None
         }
+        Ok(SyncOutcome::Expired { .. }) => {
+            tracing::warn!("consent expired right after linking");
+            None
+        }
         Ok(SyncOutcome::Deleted { .. }) => return Err(UseCaseError::NotFound("connection")),
         Err(e) => {
             tracing::warn!(error = %e, "first sync incomplete; the cron will finish it");

@@ -54,6 +54,10 @@ pub enum SyncOutcome {
     ReauthRequired {
         connection_id: String,
     },
+    /// The consent reached its expiry date: the connection is now `expired`, nothing synced.
+    Expired {
+        connection_id: String,
+    },
     /// The user deleted the connection while it synced: what the sync wrote is erased again.
     Deleted {
         connection_id: String,
@@ -105,9 +109,22 @@ pub async fn sync_connection(
                 connection_id: conn.connection_id,
             });
         }
+        ConnectionStatus::Expired => {
+            return Ok(SyncOutcome::Expired {
+                connection_id: conn.connection_id,
+            });
+        }
         ConnectionStatus::Revoked => return Err(UseCaseError::NotFound("connection")),
     }
     let connection_id = conn.connection_id.clone();
+    if conn.consent_expired(state.clock.now()) {
+        // Tarabut would refuse it: no call is made, the connection leaves the schedule.
+        conn.expire(state.clock.now());
+        return Ok(match record(state, &conn).await? {
+            true => SyncOutcome::Expired { connection_id },
+            false => SyncOutcome::Deleted { connection_id },
+        });
+    }
     take_lease(state, &conn, deadline).await?;
     // Follows the checkpoint the run stores, so a failed run keeps where it got to.
     let mut resume = conn.sync.resume.clone();

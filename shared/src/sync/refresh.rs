@@ -60,6 +60,9 @@ pub async fn sync_one(
         SyncOutcome::ReauthRequired { connection_id } => {
             Err(UseCaseError::ReauthRequired { connection_id })
         }
+        SyncOutcome::Expired { connection_id } => {
+            Err(UseCaseError::ConsentExpired { connection_id })
+        }
         SyncOutcome::Deleted { .. } => Err(UseCaseError::NotFound("connection")),
     }
 }
@@ -133,6 +136,12 @@ async fn refresh_targets(
             Ok(SyncOutcome::ReauthRequired { .. }) => RefreshItem {
                 connection_id,
                 status: "reauth_required",
+                summary: None,
+                error: None,
+            },
+            Ok(SyncOutcome::Expired { .. }) => RefreshItem {
+                connection_id,
+                status: "expired",
                 summary: None,
                 error: None,
             },

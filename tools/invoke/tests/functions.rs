@@ -362,7 +362,7 @@ async fn finance_refresh_refreshes_every_active_connection() {
 async fn finance_refresh_balances_answers_and_stores_live_balances() {
     let env = TestEnv::on_dynamodb().await;
     env.link(&user(ALICE), "BLUE").await;
-    let before = env.dump().await.len();
+    let before = shared::testkit::without_audit(env.dump().await).len();
     let mut f = start(&env, "finance-refresh-balances").await;
     let (status, body) = http_answer(&f.invoke(Event::load("finance-refresh-balances").0).await);
     assert_eq!(status, 200, "{body}");
@@ -376,10 +376,11 @@ async fn finance_refresh_balances_answers_and_stores_live_balances() {
         );
     }
     assert_eq!(
-        env.dump().await.len(),
+        shared::testkit::without_audit(env.dump().await).len(),
         before + 2,
         "one snapshot per account"
     );
+    assert_eq!(shared::testkit::audit_items(&env, ALICE).await.len(), 1);
     f.stop().await;
 }
 

@@ -10,6 +10,8 @@ pub enum ConnectionStatus {
     Pending,
     Active,
     ReauthRequired,
+    /// Its consent reached its expiry date: never synced again; linking again renews it.
+    Expired,
     Revoked,
 }
 
@@ -19,6 +21,7 @@ impl ConnectionStatus {
             ConnectionStatus::Pending => "pending",
             ConnectionStatus::Active => "active",
             ConnectionStatus::ReauthRequired => "reauth_required",
+            ConnectionStatus::Expired => "expired",
             ConnectionStatus::Revoked => "revoked",
         }
     }
@@ -28,6 +31,7 @@ impl ConnectionStatus {
             "pending" => ConnectionStatus::Pending,
             "active" => ConnectionStatus::Active,
             "reauth_required" => ConnectionStatus::ReauthRequired,
+            "expired" => ConnectionStatus::Expired,
             "revoked" => ConnectionStatus::Revoked,
             _ => return None,
         })

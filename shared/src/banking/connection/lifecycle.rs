@@ -43,6 +43,21 @@ impl Connection {
         }
     }
 
+    /// Whether the consent's expiry date has passed at `now` (Tarabut would refuse it).
+    pub fn consent_expired(&self, now: Timestamp) -> bool {
+        self.consent_expires_at.is_some_and(|at| at <= now)
+    }
+
+    /// The consent reached its expiry date: off the schedule for good (linking again makes a
+    /// new connection). Distinct from reauth_required (Tarabut refused it before its date)
+    /// and from revoked (the user deleted it).
+    pub fn expire(&mut self, now: Timestamp) {
+        self.status = ConnectionStatus::Expired;
+        self.next_sync_at = None;
+        self.updated_at = now;
+        self.sync = SyncState::default();
+    }
+
     /// The consent is revoked or expired: off the schedule until the user links again.
     pub fn require_reauth(&mut self, now: Timestamp) {
         self.status = ConnectionStatus::ReauthRequired;
