@@ -76,6 +76,21 @@ pub struct TarabutSettings {
     pub request_timeout: Duration,
 }
 
+/// Settings of `POST /finance/export` (docs/architecture.md §3.9). Only the export function
+/// is given a bucket: the variable is optional here so the other functions need not carry it,
+/// and the export use case refuses to run without one (`UseCaseError::NotConfigured`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportSettings {
+    /// `EXPORT_BUCKET`: where export documents are written (`exports/<prefix>/<uuid>.json`).
+    pub bucket: Option<String>,
+    /// `EXPORT_URL_TTL_SECS`: how long the presigned download URL works.
+    pub url_ttl: Duration,
+}
+
+/// Longest `EXPORT_URL_TTL_SECS`: the URL is a bearer credential for one user's whole banking
+/// history, so it lives minutes, not the days S3 would allow.
+pub const MAX_EXPORT_URL_TTL_SECS: u64 = 3600;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
@@ -86,6 +101,7 @@ pub struct Config {
     pub sync_concurrency: usize,
     /// Least time between two syncs one user triggers (per kind; zero: no limit).
     pub user_sync_interval: Duration,
+    pub export: ExportSettings,
 }
 
 impl Config {
@@ -142,6 +158,17 @@ impl Config {
                 reason: "must be at most 3600 (0 turns the limit off)".into(),
             });
         }
+        let export_url_ttl = env.secs("EXPORT_URL_TTL_SECS", Duration::from_secs(300))?;
+        if export_url_ttl.as_secs() > MAX_EXPORT_URL_TTL_SECS {
+            return Err(ConfigError {
+                variable: "EXPORT_URL_TTL_SECS",
+                reason: format!("must be at most {MAX_EXPORT_URL_TTL_SECS}").into(),
+            });
+        }
+        let export = ExportSettings {
+            bucket: env.optional("EXPORT_BUCKET")?,
+            url_ttl: export_url_ttl,
+        };
         let client_secret = env.required("TARABUT_CLIENT_SECRET")?;
         Ok(Config {
             table_name: env.required("TABLE_NAME")?,
@@ -157,6 +184,7 @@ impl Config {
             token,
             sync_concurrency: sync_concurrency as usize,
             user_sync_interval: Duration::from_secs(user_sync_interval),
+            export,
         })
     }
 }
@@ -175,6 +203,15 @@ impl Env<'_> {
                 variable,
                 reason: "is not set".into(),
             }),
+        }
+    }
+
+    /// A variable only some functions need: unset is `None`, set but empty is refused (a
+    /// template typo should fail the init, not look like "unset").
+    fn optional(&self, variable: &'static str) -> Result<Option<String>, ConfigError> {
+        match (self.0)(variable) {
+            None => Ok(None),
+            Some(_) => self.required(variable).map(Some),
         }
     }
 
@@ -357,6 +394,33 @@ mod tests {
                 vars.insert(var, url.into());
                 assert!(load(&vars).is_ok(), "{var}={url}");
             }
+        }
+    }
+
+    #[test]
+    fn the_export_bucket_is_optional_and_its_url_lives_minutes() {
+        let c = load(&base()).unwrap();
+        assert_eq!(
+            c.export,
+            ExportSettings {
+                bucket: None,
+                url_ttl: Duration::from_secs(300)
+            }
+        );
+        let mut vars = base();
+        vars.insert("EXPORT_BUCKET", "exports-123".into());
+        vars.insert("EXPORT_URL_TTL_SECS", "600".into());
+        let c = load(&vars).unwrap();
+        assert_eq!(c.export.bucket.as_deref(), Some("exports-123"));
+        assert_eq!(c.export.url_ttl, Duration::from_secs(600));
+        for (var, value) in [
+            ("EXPORT_BUCKET", " "),
+            ("EXPORT_URL_TTL_SECS", "0"),
+            ("EXPORT_URL_TTL_SECS", "3601"),
+        ] {
+            let mut vars = base();
+            vars.insert(var, value.into());
+            assert_eq!(load(&vars).unwrap_err().variable, var, "{var}={value}");
         }
     }
 

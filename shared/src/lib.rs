@@ -13,6 +13,7 @@
 //! - [`sync`]: sync one connection; what the user triggers (sync, refresh, live balances).
 //! - [`scheduled_sync`]: the EventBridge-scheduled sync of every due connection.
 //! - [`insights`]: the insight routes over the pure engine (crate `insights_engine`).
+//! - [`export`]: a copy of everything held for the caller, written to S3, handed out by URL.
 //! - [`quota`]: limits that protect the shared Tarabut quota (per-user sync interval).
 //!
 //! **HTTP glue**: [`http`] reads the caller, body and query of an API Gateway event and is the
@@ -36,6 +37,7 @@ pub mod config;
 pub mod connections;
 pub mod erasure;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod identity;
 pub mod insights;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::banking::{AccountRepo, BalanceRepo, ConnectionRepo, IntentRepo, TransactionRepo};
 use crate::config::{Config, ConfigError};
+use crate::export::ExportStore;
 use crate::quota::LimitRepo;
 use crate::store::{DynamoTable, Table};
 use crate::tarabut::{TarabutClient, TarabutError};
@@ -31,6 +32,9 @@ pub struct AppState {
     pub transactions: TransactionRepo,
     pub balances: BalanceRepo,
     pub limits: LimitRepo,
+    /// Where exports are written: set only by the export function's wiring
+    /// ([`crate::export::with_s3`]), the dev server and tests; `None` elsewhere.
+    pub exports: Option<Arc<dyn ExportStore>>,
 }
 
 impl AppState {
@@ -76,6 +80,7 @@ impl AppState {
             transactions: TransactionRepo::new(table.clone()),
             balances: BalanceRepo::new(table.clone()),
             limits: LimitRepo::new(table.clone()),
+            exports: None,
             tokens,
             tarabut,
             table,

@@ -11,6 +11,7 @@ pub mod faults;
 mod gate;
 mod handler;
 mod reads;
+mod s3;
 mod sandbox;
 pub mod sim;
 mod users;
@@ -24,6 +25,7 @@ pub use env::{DynamoEnv, TestEnv, TestTable, deadline, dynamo_table, test_config
 pub use events::{Event, workspace_root};
 pub use gate::GatedTable;
 pub use reads::ReadCounter;
+pub use s3::{export_bucket, export_keys};
 pub use sandbox::{SandboxControl, start_sandbox};
 pub use users::{ALICE, BOB, CAROL, user};
 
