@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::error::UseCaseError;
 use crate::identity::UserId;
 
-pub use document::{Counts, FORMAT};
+pub use document::{Counts, FORMAT, build as build_document};
 pub use rows::{AccountRow, BalanceRow, ConnectionRow, LinkAttemptRow, TransactionRow};
 pub use s3::S3ExportStore;
 pub use store::{ExportStore, ExportStoreError, StoredExport, object_key};
