@@ -445,8 +445,8 @@ async fn without_an_export_store_the_answer_is_a_500_problem() {
 
 /// Far more than a Lambda answer can carry (6 MB): two banks with `EXPORT_TEST_TRANSACTIONS`
 /// (default 20,000) generated transactions each, written straight into the table, export in
-/// full. `EXPORT_TEST_TRANSACTIONS=100000 cargo test -p finance-export --release -- --nocapture
-/// a_large_user` measures the figure in docs/architecture.md §3.9.
+/// full. `EXPORT_TEST_TRANSACTIONS=100000 scripts/with-moto.sh cargo test --release -p
+/// finance-export -- --nocapture a_large_user` measures the figures in docs/architecture.md §3.9.
 #[tokio::test]
 async fn a_large_user_exports_in_full() {
     let per_bank: usize = std::env::var("EXPORT_TEST_TRANSACTIONS")
