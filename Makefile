@@ -12,10 +12,10 @@ help: ## list the targets
 dev: ## run the whole API on http://127.0.0.1:3000 (embedded store, sandbox bank on :8600)
 	$(CARGO) run -p dev-server
 
-test: test-rust check-template ## every test: the workspace against dynalite + the sandbox, then the template checks
+test: test-rust check-template ## every test: the workspace against moto + dynalite + the sandbox, then the template checks
 
-test-rust: ## the workspace's tests with a fresh dynalite on a loopback port
-	scripts/with-dynalite.sh $(CARGO) test --workspace
+test-rust: ## the workspace's tests with a fresh moto (S3) and dynalite, each on a loopback port
+	scripts/with-moto.sh scripts/with-dynalite.sh $(CARGO) test --workspace
 
 check-template: ## cfn-lint + sam validate --lint + repository consistency of template.yaml
 	scripts/check-template.sh
@@ -50,4 +50,4 @@ invoke: ## run a built function under the local Runtime API: make invoke FN=insi
 
 clean: ## remove build output and local tool installs
 	$(CARGO) clean
-	rm -rf scripts/dynalite/node_modules .venv .tools mutants.out
+	rm -rf scripts/dynalite/node_modules .venv .venv-moto .tools mutants.out

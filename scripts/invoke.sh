@@ -26,6 +26,12 @@ if [ -z "$fn" ] || [ ! -f "$root/functions/$fn/Cargo.toml" ]; then
   exit 2
 fi
 
+# The export function writes to S3: a fresh moto too (with-moto.sh), and the bucket events/env.json
+# names created in it below.
+if [ "$fn" = finance-export ] && [ "${INVOKE_SH_UNDER_MOTO:-}" != 1 ]; then
+  export INVOKE_SH_UNDER_MOTO=1
+  exec "$here/with-moto.sh" "$0" "$@"
+fi
 # A fresh dynalite for this run (with-dynalite.sh exports AWS_ENDPOINT_URL_DYNAMODB and dummy
 # credentials, and stops it when this script ends).
 if [ "${INVOKE_SH_UNDER_DYNALITE:-}" != 1 ]; then
@@ -144,6 +150,17 @@ const S = (name) => ({ AttributeName: name, AttributeType: "S" });
 JS
 echo "invoke.sh: table $table on $AWS_ENDPOINT_URL_DYNAMODB" >&2
 
+s3_env=()
+if [ -n "${AWS_ENDPOINT_URL_S3:-}" ]; then
+  bucket="$(node -e 'const e=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));
+                     console.log((e.FinanceExportFunction||{}).EXPORT_BUCKET||"finance-exports-local")' "$env_file")"
+  # moto creates a bucket on an unsigned PUT /<bucket>.
+  node -e 'require("http").request(process.argv[1], {method: "PUT"}, (r) => process.exit(r.statusCode === 200 ? 0 : 1))
+             .on("error", () => process.exit(1)).end()' "$AWS_ENDPOINT_URL_S3/$bucket"
+  echo "invoke.sh: bucket $bucket on $AWS_ENDPOINT_URL_S3" >&2
+  s3_env=(--env "AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3")
+fi
+
 set +e
 status=0
 for _ in $(seq 1 "${RUNS:-1}"); do
@@ -156,6 +173,7 @@ for _ in $(seq 1 "${RUNS:-1}"); do
     --env "TARABUT_TOKEN_URL=$sandbox/oauth/token" \
     --env "TARABUT_REDIRECT_URL=$redirect_url" \
     --env "AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB" \
+    ${s3_env[@]+"${s3_env[@]}"} \
     --timeout-secs "${TIMEOUT_SECS:-30}" || status=$?
 done
 set -e

@@ -43,6 +43,7 @@ HTTP_ROUTES: dict[str, tuple[str, str]] = {
     "finance-transactions": ("GET", "/finance/transactions"),
     "finance-connection-delete": ("DELETE", "/finance/connections/{id}"),
     "finance-connections-delete-all": ("DELETE", "/finance/connections"),
+    "finance-export": ("POST", "/finance/export"),
     "finance-refresh": ("POST", "/finance/refresh"),
     "finance-refresh-balances": ("POST", "/finance/refresh-balances"),
     "insights-spending": ("GET", "/finance/insights/spending"),
@@ -85,6 +86,8 @@ TABLE_ACTIONS: dict[str, set[str]] = {
     "finance-connection-delete": SYNC,
     # every connection deleted as above, then the token item (DeleteItem)
     "finance-connections-delete-all": SYNC | {"dynamodb:DeleteItem"},
+    # the caller's items by Query, each connection's link attempt by GetItem; no token
+    "finance-export": {"dynamodb:Query", "dynamodb:GetItem"},
     # due list, take_due (UpdateItem), then a sync per connection; the link sweep discards
     # pending connections (DeleteItem)
     "cron-sync-banks": SYNC | {"dynamodb:DeleteItem"},
@@ -97,12 +100,24 @@ TABLE_ACTIONS: dict[str, set[str]] = {
 #: Only the cron reads the sparse index (ConnectionRepo::due, IntentRepo::due_for_sweep).
 INDEX_ACTIONS: dict[str, set[str]] = {"cron-sync-banks": {"dynamodb:Query"}}
 
+#: The export bucket (shared/src/export/s3.rs): its logical id, the one prefix functions may
+#: touch, and who does what there. PutObject writes the document; GetObject is what the
+#: presigned URL, signed with the function's role, is allowed to do.
+EXPORT_BUCKET = "ExportBucket"
+EXPORT_OBJECTS = "${" + EXPORT_BUCKET + ".Arn}/exports/*"
+BUCKET_ACTIONS: dict[str, set[str]] = {"finance-export": {"s3:PutObject", "s3:GetObject"}}
+
 #: Routes that fan out to Tarabut on a user's request: tighter API throttling than the rest
 #: (docs/architecture.md §3.8).
 TARABUT_FAN_OUT = {"tarabut-sync", "finance-refresh", "finance-refresh-balances"}
 #: Functions that call Tarabut while serving a request: their concurrency is capped (reserved)
 #: by the TarabutFunctionConcurrency parameter, unless it is 0.
-CALLS_TARABUT = set(HTTP_ROUTES) - {"finance-connections", "finance-accounts", "finance-transactions"}
+CALLS_TARABUT = set(HTTP_ROUTES) - {
+    "finance-connections",
+    "finance-accounts",
+    "finance-transactions",
+    "finance-export",
+}
 
 #: API Gateway's HTTP API cuts an integration at 30 s; the function must end first.
 HTTP_MAX_TIMEOUT = 29
@@ -270,6 +285,7 @@ class Checker:
             ("secret", self.check_secret),
             ("logging", self.check_logging),
             ("permissions", self.check_permissions),
+            ("export bucket", self.check_export_bucket),
             ("table", self.check_table),
             ("events", self.check_events),
             ("env.json", self.check_env_json),
@@ -566,7 +582,7 @@ class Checker:
         """(required, optional) variable names read by shared/src/config.rs (`env.tarabut_url` is a required URL too)."""
         text = (self.repo / "shared/src/config.rs").read_text(encoding="utf-8")
         required = set(re.findall(r'env\.(?:required|url|tarabut_url)\("([A-Z0-9_]+)"\)', text))
-        optional = set(re.findall(r'env\.(?:secs|millis|number)\("([A-Z0-9_]+)"', text))
+        optional = set(re.findall(r'env\.(?:secs|millis|number|optional)\("([A-Z0-9_]+)"', text))
         if not required:
             raise ValueError("found no env.required/env.url variables in shared/src/config.rs")
         return required, optional
@@ -585,6 +601,53 @@ class Checker:
                     problems.append(f"{fid}: {name} is not read by shared/src/config.rs (a typo?)")
             if "TABLE_NAME" in env and not is_ref(env["TABLE_NAME"]):
                 problems.append(f"{fid}: TABLE_NAME must be !Ref of the template's table")
+        return problems
+
+    def check_export_bucket(self) -> list[str]:
+        """The export bucket: private, encrypted, TLS only, objects gone after a day; only the
+        functions of BUCKET_ACTIONS name it, and they do."""
+        problems = []
+        bucket = self.resources.get(EXPORT_BUCKET)
+        if not bucket or bucket.get("Type") != "AWS::S3::Bucket":
+            return [f"{EXPORT_BUCKET}: the export bucket (AWS::S3::Bucket) is missing"]
+        props = bucket.get("Properties") or {}
+        rules = ((props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration")) or []
+        algorithms = {((r or {}).get("ServerSideEncryptionByDefault") or {}).get("SSEAlgorithm") for r in rules}
+        if not algorithms or not algorithms <= {"AES256", "aws:kms"}:
+            problems.append(f"{EXPORT_BUCKET}: BucketEncryption must default to AES256 or aws:kms")
+        block = props.get("PublicAccessBlockConfiguration") or {}
+        for key in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"):
+            if block.get(key) is not True:
+                problems.append(f"{EXPORT_BUCKET}: PublicAccessBlockConfiguration.{key} must be true")
+        ownership = [r.get("ObjectOwnership") for r in ((props.get("OwnershipControls") or {}).get("Rules") or [])]
+        if ownership != ["BucketOwnerEnforced"]:
+            problems.append(f"{EXPORT_BUCKET}: OwnershipControls must be BucketOwnerEnforced (no ACLs)")
+        expiring = [
+            r for r in ((props.get("LifecycleConfiguration") or {}).get("Rules") or [])
+            if r.get("Status") == "Enabled" and r.get("ExpirationInDays") == 1
+            and not r.get("Prefix") and not r.get("Filter")
+        ]
+        if not expiring:
+            problems.append(f"{EXPORT_BUCKET}: a lifecycle rule must delete every object after 1 day (ExpirationInDays: 1)")
+        tls_only = False
+        for res in self.of_type("AWS::S3::BucketPolicy").values():
+            p = res.get("Properties") or {}
+            if not is_ref(p.get("Bucket"), EXPORT_BUCKET):
+                continue
+            for st in as_list((p.get("PolicyDocument") or {}).get("Statement")):
+                cond = ((st.get("Condition") or {}).get("Bool") or {}).get("aws:SecureTransport")
+                if st.get("Effect") == "Deny" and str(cond).lower() == "false" and st.get("Principal") in ("*", {"AWS": "*"}):
+                    tls_only = True
+        if not tls_only:
+            problems.append(f"{EXPORT_BUCKET}: a bucket policy must deny requests without TLS (aws:SecureTransport false)")
+        for fid in self.functions:
+            crate = self.crate_of.get(fid)
+            env = (self.prop(fid, "Environment") or {}).get("Variables") or {}
+            value = env.get("EXPORT_BUCKET")
+            if crate in BUCKET_ACTIONS and not is_ref(value, EXPORT_BUCKET):
+                problems.append(f"{fid}: EXPORT_BUCKET must be !Ref {EXPORT_BUCKET} (its init fails without it)")
+            elif crate not in BUCKET_ACTIONS and value is not None:
+                problems.append(f"{fid}: sets EXPORT_BUCKET but is not an export function (BUCKET_ACTIONS)")
         return problems
 
     def check_secret(self) -> list[str]:
@@ -640,6 +703,7 @@ class Checker:
                 problems.append(f"{fid}: a Role replaces the per-function policies; keep Policies")
             on_table: set[str] = set()
             on_index: set[str] = set()
+            on_exports: set[str] = set()
             for policy in as_list(props.get("Policies") or []):
                 if not isinstance(policy, dict) or "Statement" not in policy:
                     problems.append(f"{fid}: policy {policy!r} is not an explicit statement (no managed policies or SAM policy templates)")
@@ -649,10 +713,18 @@ class Checker:
                     if st.get("Effect") != "Allow" or "NotAction" in st or "NotResource" in st:
                         problems.append(f"{fid}: statements must be plain Allow/Action/Resource")
                     for a in sorted(actions):
-                        if "*" in a or not a.startswith("dynamodb:"):
-                            problems.append(f"{fid}: action {a!r}: only named dynamodb: actions")
+                        if "*" in a or not a.startswith(("dynamodb:", "s3:")):
+                            problems.append(f"{fid}: action {a!r}: only named dynamodb: and s3: actions")
+                    s3 = {a for a in actions if a.startswith("s3:")}
+                    if s3 and s3 != actions:
+                        problems.append(f"{fid}: s3: and dynamodb: actions in one statement")
                     for res in as_list(st.get("Resource")):
-                        if is_getatt(res, table, "Arn"):
+                        if s3:
+                            if isinstance(res, dict) and res.get("Fn::Sub") == EXPORT_OBJECTS:
+                                on_exports |= actions
+                            else:
+                                problems.append(f"{fid}: resource {res!r}: s3: actions only on {EXPORT_OBJECTS}")
+                        elif is_getatt(res, table, "Arn"):
                             on_table |= actions
                         elif isinstance(res, dict) and res.get("Fn::Sub") == index_arn:
                             on_index |= actions
@@ -662,7 +734,12 @@ class Checker:
                 continue
             want_table = TABLE_ACTIONS.get(crate, set())
             want_index = INDEX_ACTIONS.get(crate, set())
-            for label, got, want in (("table", on_table, want_table), (f"index {index}", on_index, want_index)):
+            want_exports = BUCKET_ACTIONS.get(crate, set())
+            for label, got, want in (
+                ("table", on_table, want_table),
+                (f"index {index}", on_index, want_index),
+                (EXPORT_OBJECTS, on_exports, want_exports),
+            ):
                 if got - want:
                     problems.append(f"{fid}: {label} grants {sorted(got - want)} that its code never calls")
                 if want - got:

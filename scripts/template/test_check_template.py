@@ -119,8 +119,8 @@ class CheckTemplateTest(unittest.TestCase):
     # -- functions and crates
 
     def test_crate_without_function(self):
-        self.fx.add_crate("finance-export")
-        self.assertReported("functions/finance-export has no Function")
+        self.fx.add_crate("finance-statements")
+        self.assertReported("functions/finance-statements has no Function")
 
     def test_function_naming_a_missing_crate(self):
         self.fx.edit("template.yaml", "CodeUri: target/lambda/tarabut-sync/", "CodeUri: target/lambda/tarabut-snyc/")
@@ -219,6 +219,40 @@ class CheckTemplateTest(unittest.TestCase):
         self.assertReported("resource '*'")
 
     # -- environment and secret
+
+    # -- the export bucket
+
+    def test_s3_action_on_the_whole_bucket(self):
+        self.fx.edit("template.yaml", "Resource: !Sub ${ExportBucket.Arn}/exports/*", "Resource: !Sub ${ExportBucket.Arn}/*")
+        self.assertReported("s3: actions only on ${ExportBucket.Arn}/exports/*")
+
+    def test_s3_action_the_code_never_calls(self):
+        self.fx.edit("template.yaml", "Action: [s3:PutObject, s3:GetObject]", "Action: [s3:PutObject, s3:GetObject, s3:DeleteObject]")
+        self.assertReported("grants ['s3:DeleteObject'] that its code never calls")
+
+    def test_presigned_get_without_get_object(self):
+        self.fx.edit("template.yaml", "Action: [s3:PutObject, s3:GetObject]", "Action: [s3:PutObject]")
+        self.assertReported("lacks ['s3:GetObject']")
+
+    def test_export_bucket_public_acls_allowed(self):
+        self.fx.edit("template.yaml", "        BlockPublicAcls: true\n", "        BlockPublicAcls: false\n")
+        self.assertReported("PublicAccessBlockConfiguration.BlockPublicAcls must be true")
+
+    def test_export_bucket_objects_kept(self):
+        self.fx.edit("template.yaml", "            ExpirationInDays: 1\n", "            ExpirationInDays: 30\n")
+        self.assertReported("a lifecycle rule must delete every object after 1 day")
+
+    def test_export_bucket_without_tls_only_policy(self):
+        self.fx.edit("template.yaml", 'aws:SecureTransport: "false"', 'aws:SecureTransport: "true"')
+        self.assertReported("must deny requests without TLS")
+
+    def test_export_bucket_with_acls(self):
+        self.fx.edit("template.yaml", "ObjectOwnership: BucketOwnerEnforced", "ObjectOwnership: ObjectWriter")
+        self.assertReported("OwnershipControls must be BucketOwnerEnforced")
+
+    def test_export_function_without_its_bucket(self):
+        self.fx.edit("template.yaml", "          EXPORT_BUCKET: !Ref ExportBucket\n", "")
+        self.assertReported("FinanceExportFunction: EXPORT_BUCKET must be !Ref ExportBucket")
 
     def test_required_variable_missing(self):
         self.fx.edit("template.yaml", "        TABLE_NAME: !Ref Table\n", "")

@@ -76,6 +76,21 @@ pub struct TarabutSettings {
     pub request_timeout: Duration,
 }
 
+/// Settings of `POST /finance/export` (docs/architecture.md §3.11). Only the export function
+/// is given a bucket: the variable is optional here so the other functions need not carry it,
+/// and the export use case refuses to run without one (`UseCaseError::NotConfigured`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportSettings {
+    /// `EXPORT_BUCKET`: where export documents are written (`exports/<prefix>/<uuid>.json`).
+    pub bucket: Option<String>,
+    /// `EXPORT_URL_TTL_SECS`: how long the presigned download URL works.
+    pub url_ttl: Duration,
+}
+
+/// Longest `EXPORT_URL_TTL_SECS`: the URL is a bearer credential for one user's whole banking
+/// history, so it lives minutes, not the days S3 would allow.
+pub const MAX_EXPORT_URL_TTL_SECS: u64 = 3600;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
@@ -93,6 +108,7 @@ pub struct Config {
     pub retention: Duration,
     /// Key of the HMAC that authenticates the transaction list's page cursors.
     pub cursor_key: Secret,
+    pub export: ExportSettings,
 }
 
 /// Shortest cursor key: as long as the HMAC-SHA256 output, so guessing it is no easier
@@ -168,6 +184,17 @@ impl Config {
                 reason: "must be between 30 and 3653 days".into(),
             });
         }
+        let export_url_ttl = env.secs("EXPORT_URL_TTL_SECS", Duration::from_secs(300))?;
+        if export_url_ttl.as_secs() > MAX_EXPORT_URL_TTL_SECS {
+            return Err(ConfigError {
+                variable: "EXPORT_URL_TTL_SECS",
+                reason: format!("must be at most {MAX_EXPORT_URL_TTL_SECS}").into(),
+            });
+        }
+        let export = ExportSettings {
+            bucket: env.optional("EXPORT_BUCKET")?,
+            url_ttl: export_url_ttl,
+        };
         let client_secret = env.required("TARABUT_CLIENT_SECRET")?;
         let cursor_key = env.required("CURSOR_HMAC_KEY")?;
         if cursor_key.len() < MIN_CURSOR_KEY_BYTES {
@@ -193,6 +220,7 @@ impl Config {
             audit_retention: Duration::from_secs(audit_days * 86_400),
             retention: Duration::from_secs(retention_days * 86_400),
             cursor_key: Secret::new(cursor_key),
+            export,
         })
     }
 }
@@ -211,6 +239,15 @@ impl Env<'_> {
                 variable,
                 reason: "is not set".into(),
             }),
+        }
+    }
+
+    /// A variable only some functions need: unset is `None`, set but empty is refused (a
+    /// template typo should fail the init, not look like "unset").
+    fn optional(&self, variable: &'static str) -> Result<Option<String>, ConfigError> {
+        match (self.0)(variable) {
+            None => Ok(None),
+            Some(_) => self.required(variable).map(Some),
         }
     }
 
@@ -400,6 +437,33 @@ mod tests {
                 vars.insert(var, url.into());
                 assert!(load(&vars).is_ok(), "{var}={url}");
             }
+        }
+    }
+
+    #[test]
+    fn the_export_bucket_is_optional_and_its_url_lives_minutes() {
+        let c = load(&base()).unwrap();
+        assert_eq!(
+            c.export,
+            ExportSettings {
+                bucket: None,
+                url_ttl: Duration::from_secs(300)
+            }
+        );
+        let mut vars = base();
+        vars.insert("EXPORT_BUCKET", "exports-123".into());
+        vars.insert("EXPORT_URL_TTL_SECS", "600".into());
+        let c = load(&vars).unwrap();
+        assert_eq!(c.export.bucket.as_deref(), Some("exports-123"));
+        assert_eq!(c.export.url_ttl, Duration::from_secs(600));
+        for (var, value) in [
+            ("EXPORT_BUCKET", " "),
+            ("EXPORT_URL_TTL_SECS", "0"),
+            ("EXPORT_URL_TTL_SECS", "3601"),
+        ] {
+            let mut vars = base();
+            vars.insert(var, value.into());
+            assert_eq!(load(&vars).unwrap_err().variable, var, "{var}={value}");
         }
     }
 

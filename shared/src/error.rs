@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::export::ExportStoreError;
 use crate::store::StoreError;
 use crate::tarabut::TarabutError;
 use crate::token::{CallError, TokenError};
@@ -41,6 +42,10 @@ pub enum UseCaseError {
     Unavailable { retry_after: Duration },
     #[error("the bank connection service failed")]
     Upstream(String),
+    /// This function lacks a setting the use case needs (`EXPORT_BUCKET` for the export): a
+    /// deployment fault, answered as an internal error; the variable is logged, never sent.
+    #[error("{0} is not configured")]
+    NotConfigured(&'static str),
     /// Internal failure: the message is logged, never sent to the client.
     #[error("internal error")]
     Internal(String),
@@ -51,7 +56,7 @@ impl UseCaseError {
     /// hold table names, provider bodies or other things a client has no business seeing.
     pub fn public_detail(&self) -> String {
         match self {
-            UseCaseError::Internal(_) => {
+            UseCaseError::Internal(_) | UseCaseError::NotConfigured(_) => {
                 "an internal error occurred; it has been logged".to_string()
             }
             UseCaseError::Upstream(_) => {
@@ -65,6 +70,7 @@ impl UseCaseError {
     pub fn internal_detail(&self) -> Option<&str> {
         match self {
             UseCaseError::Internal(d) | UseCaseError::Upstream(d) => Some(d),
+            UseCaseError::NotConfigured(variable) => Some(variable),
             _ => None,
         }
     }
@@ -73,6 +79,12 @@ impl UseCaseError {
 impl From<StoreError> for UseCaseError {
     fn from(e: StoreError) -> Self {
         UseCaseError::Internal(format!("store: {e}"))
+    }
+}
+
+impl From<ExportStoreError> for UseCaseError {
+    fn from(e: ExportStoreError) -> Self {
+        UseCaseError::Internal(format!("export store: {e}"))
     }
 }
 
@@ -129,6 +141,9 @@ mod tests {
         assert!(!e.public_detail().contains("arn:aws"));
         let e = UseCaseError::Upstream("token endpoint said: invalid client secret s3cr3t".into());
         assert!(!e.public_detail().contains("s3cr3t"));
+        let e = UseCaseError::NotConfigured("EXPORT_BUCKET");
+        assert!(!e.public_detail().contains("EXPORT_BUCKET"));
+        assert_eq!(e.internal_detail(), Some("EXPORT_BUCKET"));
         assert_eq!(
             UseCaseError::NotFound("connection").public_detail(),
             "connection not found"

@@ -15,6 +15,7 @@
 //! - [`sync`]: sync one connection; what the user triggers (sync, refresh, live balances).
 //! - [`scheduled_sync`]: the EventBridge-scheduled sync of every due connection.
 //! - [`insights`]: the insight routes over the pure engine (crate `insights_engine`).
+//! - [`export`]: a copy of everything held for the caller, written to S3, handed out by URL.
 //! - [`quota`]: limits that protect the shared Tarabut quota (per-user sync interval).
 //! - [`audit`]: the audit trail of every access to and change of a user's banking data.
 //!
@@ -41,6 +42,7 @@ pub mod config;
 pub mod connections;
 pub mod erasure;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod identity;
 pub mod insights;

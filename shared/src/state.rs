@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::audit::AuditRepo;
 use crate::banking::{AccountRepo, BalanceRepo, ConnectionRepo, IntentRepo, TransactionRepo};
 use crate::config::{Config, ConfigError};
+use crate::export::ExportStore;
 use crate::quota::LimitRepo;
 use crate::store::{DynamoTable, Table};
 use crate::tarabut::{TarabutClient, TarabutError};
@@ -33,6 +34,9 @@ pub struct AppState {
     pub balances: BalanceRepo,
     pub limits: LimitRepo,
     pub audit: AuditRepo,
+    /// Where exports are written: set only by the export function's wiring
+    /// ([`crate::export::with_s3`]), the dev server and tests; `None` elsewhere.
+    pub exports: Option<Arc<dyn ExportStore>>,
 }
 
 impl AppState {
@@ -79,6 +83,7 @@ impl AppState {
             balances: BalanceRepo::new(table.clone(), config.retention),
             limits: LimitRepo::new(table.clone()),
             audit: AuditRepo::new(table.clone(), config.audit_retention),
+            exports: None,
             tokens,
             tarabut,
             table,

@@ -1,4 +1,4 @@
-//! The audit trail (docs/architecture.md §3.9): one item per access to or change of a user's
+//! The audit trail (docs/architecture.md §3.10): one item per access to or change of a user's
 //! banking data — every read route, sync, delete, erase-all and export — saying who, what,
 //! which connection or account, when and under which API request id. Never any financial
 //! content. Items expire after `AUDIT_RETENTION_DAYS` through TTL, survive erase-all, and are

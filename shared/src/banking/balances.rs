@@ -176,6 +176,17 @@ impl BalanceRepo {
         Ok(snapshots)
     }
 
+    /// Every snapshot of `user` (oldest first per account): the export. Bounded by the
+    /// snapshots' 731-day TTL (about 1,500 per account with two syncs a day).
+    pub async fn all(&self, user: &UserId) -> Result<Vec<BalanceSnapshot>, StoreError> {
+        self.table
+            .query(&Query::partition(partition(user)))
+            .await?
+            .iter()
+            .map(|i| BalanceSnapshot::from_item(user, i))
+            .collect()
+    }
+
     /// Deletes the snapshots for which `covers(connection_id, account_id)` holds; returns how
     /// many.
     pub async fn delete_matching(

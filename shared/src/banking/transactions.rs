@@ -303,6 +303,26 @@ impl TransactionRepo {
         Ok((rows, page.last_key.map(|k| k.sk)))
     }
 
+    /// The first and last booking dates stored for `user` (two keyed queries of one item
+    /// each: the sort key starts with the date), or `None` without transactions.
+    pub async fn booking_span(
+        &self,
+        user: &UserId,
+    ) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+        let first = Query::partition(partition(user)).limit(1);
+        let last = Query::partition(partition(user)).descending().limit(1);
+        let mut dates = Vec::with_capacity(2);
+        for q in [first, last] {
+            if let Some(item) = self.table.query(&q).await?.first() {
+                dates.push(StoredTransaction::from_item(user, item)?.booking_date());
+            }
+        }
+        Ok(match dates[..] {
+            [first, last] => Some((first, last)),
+            _ => None,
+        })
+    }
+
     /// Writes the transactions that are new or changed compared with `existing`; returns how
     /// many were new.
     pub async fn upsert(

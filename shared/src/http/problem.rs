@@ -53,7 +53,9 @@ impl HttpError {
                 }
                 UseCaseError::Unavailable { .. } => (503, "unavailable", "Service unavailable"),
                 UseCaseError::Upstream(_) => (502, "upstream-error", "Bank connection error"),
-                UseCaseError::Internal(_) => (500, "internal", "Internal error"),
+                UseCaseError::Internal(_) | UseCaseError::NotConfigured(_) => {
+                    (500, "internal", "Internal error")
+                }
             },
         }
     }

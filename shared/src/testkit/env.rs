@@ -204,6 +204,14 @@ impl<T: TestTable> TestEnv<T> {
         }
     }
 
+    /// The app state with `store` as its export store (before the state is shared).
+    pub fn with_exports(mut self, store: Arc<dyn crate::export::ExportStore>) -> TestEnv<T> {
+        Arc::get_mut(&mut self.state)
+            .expect("with_exports before the state is shared")
+            .exports = Some(store);
+        self
+    }
+
     /// Every item of the table, sorted by key.
     pub async fn dump(&self) -> Vec<Item> {
         self.table.dump().await

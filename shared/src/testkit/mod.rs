@@ -13,6 +13,7 @@ mod gate;
 mod handler;
 mod reads;
 mod refusing;
+mod s3;
 mod sandbox;
 pub mod sim;
 mod users;
@@ -28,6 +29,7 @@ pub use events::{Event, workspace_root};
 pub use gate::GatedTable;
 pub use reads::ReadCounter;
 pub use refusing::RefusingTable;
+pub use s3::{export_bucket, export_keys};
 pub use sandbox::{SandboxControl, start_sandbox};
 pub use users::{ALICE, BOB, CAROL, user};
 

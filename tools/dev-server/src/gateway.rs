@@ -35,6 +35,8 @@ pub struct Gateway {
     pub routes: &'static [Route],
     /// `127.0.0.1:PORT` of the dev server, for requests whose `Host` is unusable.
     pub local_host: String,
+    /// The documents `POST /finance/export` wrote (the state's export store).
+    pub exports: Arc<crate::exports::MemoryExports>,
 }
 
 /// The function that served a request, for the request log.

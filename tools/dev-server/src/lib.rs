@@ -4,7 +4,8 @@
 //! event API Gateway would send (parsed by lambda_http, with a Lambda context and deadline).
 //! `Authorization: Bearer dev:<user>` stands in for a JWT (`sub = <user>`). The Tarabut sandbox
 //! runs in-process; data lives in the embedded table, or in DynamoDB when
-//! `AWS_ENDPOINT_URL_DYNAMODB` is set. `POST /_dev/cron` runs the scheduled sync once.
+//! `AWS_ENDPOINT_URL_DYNAMODB` is set. `POST /_dev/cron` runs the scheduled sync once. Exports
+//! are kept in memory and served at `GET /_dev/exports/…` (no S3 needed).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), dev_server::DevServerError> {
@@ -17,6 +18,7 @@ mod auth;
 mod dev_routes;
 mod encoding;
 mod event;
+mod exports;
 mod gateway;
 mod options;
 pub mod routes;

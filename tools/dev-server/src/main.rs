@@ -44,7 +44,7 @@ fn positive_secs(text: &str) -> Result<Duration, String> {
 fn banner(server: &RunningDevServer, cron_every: Option<Duration>) -> String {
     let api = server.url();
     let mut out = format!(
-        "dev-server\n  API      {api}   (Authorization: Bearer dev:<user>)\n  sandbox  {}   (Tarabut imitation; control plane under /_sandbox)\n  store    {}\n  cron     POST {api}/_dev/cron{}\n  routes\n",
+        "dev-server\n  API      {api}   (Authorization: Bearer dev:<user>)\n  sandbox  {}   (Tarabut imitation; control plane under /_sandbox)\n  store    {}\n  cron     POST {api}/_dev/cron{}\n  exports  in memory, GET {api}/_dev/exports/… (the URL POST /finance/export answers)\n  routes\n",
         server.sandbox_url(),
         server.store(),
         cron_every.map_or(String::new(), |d| format!(

@@ -75,6 +75,7 @@ pub static ROUTES: &[Route] = &[
     route!("GET" "/finance/transactions", Jwt, "finance-transactions" => finance_transactions),
     route!("DELETE" "/finance/connections/{id}", Jwt, "finance-connection-delete" => finance_connection_delete),
     route!("DELETE" "/finance/connections", Jwt, "finance-connections-delete-all" => finance_connections_delete_all),
+    route!("POST" "/finance/export", Jwt, "finance-export" => finance_export),
     route!("POST" "/finance/refresh", Jwt, "finance-refresh" => finance_refresh),
     route!("POST" "/finance/refresh-balances", Jwt, "finance-refresh-balances" => finance_refresh_balances),
     route!("GET" "/finance/insights/spending", Jwt, "insights-spending" => insights_spending),

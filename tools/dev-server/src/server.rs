@@ -21,6 +21,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::dev_routes;
+use crate::exports::{self, MemoryExports};
 use crate::gateway::{self, Gateway, ServedBy};
 use crate::options::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DYNAMO_ENDPOINT_VAR, DevServerOptions, StoreChoice,
@@ -163,12 +164,16 @@ pub async fn serve(options: DevServerOptions) -> Result<RunningDevServer, DevSer
             (Arc::new(table), kind)
         }
     };
-    let state = Arc::new(AppState::new(config, table)?);
+    let exports = Arc::new(MemoryExports::new(&api_url));
+    let mut state = AppState::new(config, table)?;
+    state.exports = Some(exports.clone());
+    let state = Arc::new(state);
 
     let gateway = Arc::new(Gateway {
         state: state.clone(),
         routes: options.routes,
         local_host: addr.to_string(),
+        exports,
     });
     let app = router(gateway);
     let (stop, stopped) = oneshot::channel::<()>();
@@ -245,6 +250,7 @@ fn router(gateway: Arc<Gateway>) -> Router {
     Router::new()
         .route("/app/linked", get(dev_routes::app_linked))
         .route("/_dev/cron", post(dev_routes::cron))
+        .route("/_dev/exports/{*rest}", get(exports::serve))
         .fallback(gateway::handle)
         .layer(middleware::from_fn(log_request))
         .with_state(gateway)

@@ -18,10 +18,13 @@ use invoke::{
 };
 use serde_json::{Value, json};
 use shared::store::{ItemExt, Table};
-use shared::testkit::{ALICE, DynamoEnv, Event, TestEnv, test_env_vars, user, workspace_root};
+use shared::testkit::{
+    ALICE, DynamoEnv, Event, TestEnv, export_bucket, export_keys, test_env_vars, user,
+    workspace_root,
+};
 use shared::time::{Clock, SystemClock};
 
-const FUNCTIONS: [&str; 16] = [
+const FUNCTIONS: [&str; 17] = [
     "tarabut-connect",
     "tarabut-callback",
     "tarabut-complete",
@@ -31,6 +34,7 @@ const FUNCTIONS: [&str; 16] = [
     "finance-transactions",
     "finance-connection-delete",
     "finance-connections-delete-all",
+    "finance-export",
     "finance-refresh",
     "finance-refresh-balances",
     "cron-sync-banks",
@@ -344,6 +348,42 @@ async fn finance_connections_delete_all_erases_every_connection_and_the_token() 
     f.stop().await;
 }
 
+/// The export binary, with the test's bucket on the local S3 (moto): the document is written
+/// there and its presigned URL serves it; without claims nothing more is written.
+#[tokio::test]
+async fn finance_export_writes_the_document_to_s3_and_answers_its_url() {
+    let env = TestEnv::on_dynamodb().await;
+    let id = env.link(&user(ALICE), "BLUE").await;
+    let store = export_bucket().await;
+    let s3 = std::env::var("AWS_ENDPOINT_URL_S3").expect("run under scripts/with-moto.sh");
+    let mut f = start_with(
+        &env,
+        "finance-export",
+        &[
+            ("EXPORT_BUCKET", store.bucket()),
+            ("AWS_ENDPOINT_URL_S3", &s3),
+        ],
+    )
+    .await;
+    let (status, body) = http_answer(&f.invoke(Event::load("finance-export").0).await);
+    assert_eq!(status, 201, "{body}");
+    let document: Value = reqwest::get(body["url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["userId"], ALICE);
+    assert_eq!(document["connections"][0]["connectionId"], id.as_str());
+    assert_eq!(export_keys(&store).await.len(), 1);
+    let refused = f
+        .invoke(Event::load("negative/finance-export.no-claims").0)
+        .await;
+    assert_eq!(http_answer(&refused).0, 401);
+    assert_eq!(export_keys(&store).await.len(), 1);
+    f.stop().await;
+}
+
 #[tokio::test]
 async fn finance_refresh_refreshes_every_active_connection() {
     let env = TestEnv::on_dynamodb().await;
@@ -464,14 +504,19 @@ async fn trace_logs_hold_no_token_secret_or_jwt() {
     }
 }
 
-/// A function without `TABLE_NAME` fails its init with a message naming the variable.
+/// A function without `TABLE_NAME`, or the export function without `EXPORT_BUCKET` (optional
+/// for the others), fails its init with a message naming the variable.
 #[tokio::test]
 async fn a_missing_variable_fails_the_init_naming_it() {
     let env = TestEnv::on_dynamodb().await;
-    for function in ["tarabut-sync", "cron-sync-banks"] {
+    for (function, variable) in [
+        ("tarabut-sync", "TABLE_NAME"),
+        ("cron-sync-banks", "TABLE_NAME"),
+        ("finance-export", "EXPORT_BUCKET"),
+    ] {
         let vars: Vec<(String, String)> = environment(&env, function)
             .into_iter()
-            .filter(|(k, _)| k != "TABLE_NAME")
+            .filter(|(k, _)| k != variable)
             .collect();
         let spec = FunctionSpec::new(binary(function)).envs(vars);
         let output = CapturedOutput::new();
@@ -484,11 +529,11 @@ async fn a_missing_variable_fails_the_init_naming_it() {
             Err(other) => panic!("{function}: expected an init error, got {other}"),
             Ok(session) => {
                 session.shutdown().await;
-                panic!("{function} started without TABLE_NAME");
+                panic!("{function} started without {variable}");
             }
         }
         let stderr = output.stderr();
-        assert!(stderr.contains("TABLE_NAME"), "{function} stderr: {stderr}");
+        assert!(stderr.contains(variable), "{function} stderr: {stderr}");
         assert_no_secrets(&stderr);
         assert_no_secrets(&output.stdout());
     }

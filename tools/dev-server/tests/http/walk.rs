@@ -29,6 +29,33 @@ async fn the_readme_walk_links_syncs_and_lists_a_bank() {
     api.sync_and_list("sara", &linked.connection_id).await;
 }
 
+/// `make dev` exports without S3: the document is kept in memory and its URL, on the dev
+/// server, serves it (to anyone holding it, as a presigned URL does) until it expires.
+#[tokio::test]
+async fn an_export_is_served_at_its_url_without_s3() {
+    let api = Api::start().await;
+    let linked = api.link("sara").await;
+    api.sync_and_list("sara", &linked.connection_id).await;
+    let export = api
+        .call(Method::POST, "/finance/export", Some("sara"), None)
+        .await;
+    assert_eq!(export.status, StatusCode::CREATED, "{}", export.text);
+    let receipt = export.json();
+    let url = receipt["url"].as_str().unwrap();
+    assert!(url.starts_with(&api.url("/_dev/exports/")), "{url}");
+    let document = api.get_absolute(url).await;
+    assert_eq!(document.status, StatusCode::OK);
+    assert_eq!(receipt["bytes"], document.text.len());
+    let doc = document.json();
+    assert_eq!(doc["userId"], "sara");
+    assert_eq!(doc["connections"][0]["connectionId"], linked.connection_id);
+    assert!(!doc["transactions"].as_array().unwrap().is_empty());
+    let unknown = api
+        .get_absolute(&api.url("/_dev/exports/0/unknown.json"))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn cron_on_demand_syncs_the_due_connections() {
     let api = Api::start().await;
