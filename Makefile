@@ -4,7 +4,7 @@ CARGO ?= cargo
 FN ?=
 PROFILE ?= release
 
-.PHONY: help dev test test-rust check-template lint build bench bench-token bench-insights sim mutants invoke clean
+.PHONY: help dev test test-rust check-template lint build package smoke bench bench-token bench-insights sim mutants invoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -14,8 +14,8 @@ dev: ## run the whole API on http://127.0.0.1:3000 (embedded store, sandbox bank
 
 test: test-rust check-template ## every test: the workspace against moto + dynalite + the sandbox, then the template checks
 
-test-rust: ## the workspace's tests with a fresh moto (S3) and dynalite, each on a loopback port
-	scripts/with-moto.sh scripts/with-dynalite.sh $(CARGO) test --workspace
+test-rust: ## the workspace's tests with AWS's Lambda emulator, a fresh moto (S3) and dynalite, each on a loopback port
+	scripts/with-rie.sh scripts/with-moto.sh scripts/with-dynalite.sh $(CARGO) test --workspace
 
 check-template: ## cfn-lint + sam validate --lint + repository consistency of template.yaml
 	scripts/check-template.sh
@@ -25,8 +25,14 @@ lint: ## formatting and clippy, as CI checks them
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --workspace --lib --bins -- -D warnings -D clippy::unwrap_used
 
-build: ## release binaries of every function (host target; see README for arm64 packaging)
+build: ## release binaries of every function for this host (what `make invoke` runs)
 	$(CARGO) build --release --workspace --bins
+
+package: ## what is deployed: every function as an arm64 bootstrap in target/lambda/<fn>/ (cargo-lambda, pinned)
+	scripts/package.sh
+
+smoke: ## boot every packaged arm64 bootstrap under AWS's Lambda emulator (qemu-user) with its events, and check each answer
+	scripts/smoke.sh
 
 bench: bench-token bench-insights ## the benchmarks (results recorded in BENCHMARKS.md)
 
@@ -44,7 +50,7 @@ sim: ## the token protocol's simulation over many seeds: make sim SEEDS=100000, 
 bench-insights: ## time and peak memory of each insight at 10k, 100k and 1M transactions
 	$(CARGO) run --release -p insights-bench
 
-invoke: ## run a built function under the local Runtime API: make invoke FN=insights-salary
+invoke: ## run a function (host release build) under AWS's Lambda emulator with its event: make invoke FN=insights-salary
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<function>"; exit 2; }
 	PROFILE=$(PROFILE) scripts/invoke.sh $(FN)
 

@@ -9,7 +9,7 @@
 # whenever that file changes. No AWS account is used: dummy credentials, no network but PyPI.
 #   scripts/check-template.sh
 # Env: CHECK_TEMPLATE_REGION (default me-south-1), CHECK_TEMPLATE_PYTHON (default python3, 3.10+),
-#      CHECK_TEMPLATE_VENV (default .venv).
+#      CHECK_TEMPLATE_VENV (default .venv), CHECK_TEMPLATE_INSTALL_ONLY=1 (install, then stop).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,6 +46,8 @@ if ! "$venv/bin/python" -c '' 2>/dev/null || [ "$(cat "$stamp" 2>/dev/null)" != 
   echo "check-template: tools installed in $((SECONDS - started)) s" >&2
 fi
 exec 9<&-
+# scripts/with-rie.sh only wants the venv (AWS's Runtime Interface Emulator ships in aws-sam-cli).
+if [ "${CHECK_TEMPLATE_INSTALL_ONLY:-}" = 1 ]; then exit 0; fi
 
 # --- an offline, account-free environment for the AWS tools ---------------------------------
 region="${CHECK_TEMPLATE_REGION:-me-south-1}"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs one function binary under tools/invoke (a local Lambda Runtime API) with its
-# events/<fn>.json: `sam local invoke` without Docker or AWS. It builds the function, starts a
-# fresh dynalite (scripts/with-dynalite.sh) with the table created, and the Tarabut sandbox on a
-# free loopback port, points the function at both, prints the response on stdout (function
+# Runs one function binary under AWS's Lambda Runtime Interface Emulator (driven by
+# tools/invoke) with its events/<fn>.json: `sam local invoke` without Docker or AWS. It builds
+# the function, starts a fresh dynalite (scripts/with-dynalite.sh) with the table created, and
+# the Tarabut sandbox on a free loopback port, points the function at both, prints the response on stdout (function
 # logs and timings on stderr), and stops everything on exit.
 #
 #   scripts/invoke.sh tarabut-connect                  # release build (what `make invoke` runs)
@@ -31,6 +31,10 @@ fi
 if [ "$fn" = finance-export ] && [ "${INVOKE_SH_UNDER_MOTO:-}" != 1 ]; then
   export INVOKE_SH_UNDER_MOTO=1
   exec "$here/with-moto.sh" "$0" "$@"
+fi
+# AWS's emulator, from the pinned aws-sam-cli install (with-rie.sh exports INVOKE_EMULATOR).
+if [ -z "${INVOKE_EMULATOR:-}" ]; then
+  exec "$here/with-rie.sh" "$0" "$@"
 fi
 # A fresh dynalite for this run (with-dynalite.sh exports AWS_ENDPOINT_URL_DYNAMODB and dummy
 # credentials, and stops it when this script ends).
@@ -174,6 +178,7 @@ for _ in $(seq 1 "${RUNS:-1}"); do
     --env "TARABUT_REDIRECT_URL=$redirect_url" \
     --env "AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB" \
     ${s3_env[@]+"${s3_env[@]}"} \
+    --emulator "$INVOKE_EMULATOR" \
     --timeout-secs "${TIMEOUT_SECS:-30}" || status=$?
 done
 set -e

@@ -48,11 +48,13 @@ pub(crate) struct FunctionProcess {
 impl FunctionProcess {
     pub(crate) fn spawn(
         binary: &Path,
+        args: &[String],
         vars: &[(String, String)],
         output: &OutputMode,
     ) -> Result<Self, InvokeError> {
         let mut command = Command::new(binary);
         command
+            .args(args)
             .envs(vars.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .kill_on_drop(true);

@@ -11,6 +11,7 @@ use crate::error::InvokeError;
 use crate::lambda_env::lambda_environment;
 use crate::output::OutputMode;
 use crate::process::{ExitInfo, FunctionProcess};
+use crate::rie::{self, RieAddresses, RieAnswer, Runner};
 use crate::runtime_api::{self, PAYLOAD_LIMIT, QueuedEvent, RuntimeApi, RuntimeEvent};
 use crate::spec::{DEFAULT_INIT_TIMEOUT, FunctionSpec};
 
@@ -24,6 +25,8 @@ pub struct StartOptions {
     pub output: OutputMode,
     /// How long the process may take to ask for its first event (default: Lambda's 10 s).
     pub init_timeout: Duration,
+    /// What hosts the function: this crate's Runtime API (default) or AWS's emulator.
+    pub runner: Runner,
 }
 
 impl Default for StartOptions {
@@ -31,6 +34,7 @@ impl Default for StartOptions {
         StartOptions {
             output: OutputMode::default(),
             init_timeout: DEFAULT_INIT_TIMEOUT,
+            runner: Runner::default(),
         }
     }
 }
@@ -88,11 +92,24 @@ impl Outcome {
 pub struct Session {
     function_name: String,
     timeout: Duration,
-    api: RuntimeApi,
+    backend: Backend,
     process: FunctionProcess,
     init_duration: Duration,
     cold_start: Option<Duration>,
     running: bool,
+}
+
+/// Who serves the function's Runtime API.
+enum Backend {
+    /// This crate's: the process is the function.
+    Api(RuntimeApi),
+    /// AWS's emulator: the process is the emulator, which runs the function.
+    Rie {
+        addresses: RieAddresses,
+        client: reqwest::Client,
+        /// Whether the function has answered once (a later 502 is a crash, not an init error).
+        answered: bool,
+    },
 }
 
 impl Session {
@@ -102,18 +119,23 @@ impl Session {
     }
 
     /// Starts the Runtime API and the function process, and returns once the function asks
-    /// for its first event (its init is done).
+    /// for its first event (its init is done). Under [`Runner::Rie`] it returns once the
+    /// emulator listens; the emulator inits the function at once, but reports an init failure
+    /// only to the first invoke (an [`InvokeError::InitError`] then).
     pub async fn start_with(
         spec: FunctionSpec,
         options: StartOptions,
     ) -> Result<Session, InvokeError> {
+        if let Runner::Rie { emulator, prefix } = &options.runner {
+            return Session::start_rie(spec, &options, emulator, prefix).await;
+        }
         let listener = runtime_api::bind().await?;
         let addr = listener
             .local_addr()
             .map_err(|e| InvokeError::io("reading the Runtime API address", e))?;
         let env = lambda_environment(&spec, addr, |key| std::env::var(key).ok());
         let api = RuntimeApi::serve(listener, &env.function_arn(&spec.function_name))?;
-        let process = FunctionProcess::spawn(&spec.binary, &env.vars, &options.output)?;
+        let process = FunctionProcess::spawn(&spec.binary, &[], &env.vars, &options.output)?;
         tracing::debug!(
             function = %spec.function_name,
             pid = ?process.pid,
@@ -124,7 +146,7 @@ impl Session {
         let mut session = Session {
             function_name: spec.function_name,
             timeout: spec.timeout,
-            api,
+            backend: Backend::Api(api),
             process,
             init_duration: Duration::ZERO,
             cold_start: None,
@@ -134,13 +156,77 @@ impl Session {
         Ok(session)
     }
 
+    async fn start_rie(
+        spec: FunctionSpec,
+        options: &StartOptions,
+        emulator: &std::path::Path,
+        prefix: &[String],
+    ) -> Result<Session, InvokeError> {
+        let addresses = RieAddresses::pick()?;
+        let mut env =
+            lambda_environment(&spec, addresses.runtime_api, |key| std::env::var(key).ok());
+        // The emulator sets the Runtime API address itself; the timeout it enforces.
+        env.vars.retain(|(k, _)| k != "AWS_LAMBDA_RUNTIME_API");
+        env.vars.push((
+            "AWS_LAMBDA_FUNCTION_TIMEOUT".into(),
+            spec.timeout.as_secs().max(1).to_string(),
+        ));
+        let mut args = addresses.args();
+        args.extend(prefix.iter().cloned());
+        args.push(spec.binary.display().to_string());
+        let process = FunctionProcess::spawn(emulator, &args, &env.vars, &options.output)?;
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .map_err(|e| InvokeError::io("building an HTTP client", std::io::Error::other(e)))?;
+        let mut session = Session {
+            function_name: spec.function_name,
+            timeout: spec.timeout,
+            backend: Backend::Rie {
+                addresses,
+                client,
+                answered: false,
+            },
+            process,
+            init_duration: Duration::ZERO,
+            cold_start: None,
+            running: true,
+        };
+        let deadline = session.process.spawned_at + options.init_timeout;
+        loop {
+            let Backend::Rie { addresses, .. } = &session.backend else {
+                unreachable!("a Rie session");
+            };
+            if rie::listening(addresses.invoke).await {
+                session.init_duration = session.process.spawned_at.elapsed();
+                return Ok(session);
+            }
+            if let Some(exit) = session.process.exited() {
+                session.end().await;
+                return Err(InvokeError::InitError {
+                    error_type: "Runtime.ExitError".to_string(),
+                    message: format!("the emulator {}", exit_message(exit)),
+                    exit_code: exit.code,
+                });
+            }
+            if Instant::now() >= deadline {
+                session.end().await;
+                return Err(InvokeError::InitTimeout);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     async fn wait_for_init(&mut self, init_timeout: Duration) -> Result<(), InvokeError> {
         let deadline = tokio::time::Instant::from_std(self.process.spawned_at + init_timeout);
+        let Backend::Api(api) = &mut self.backend else {
+            return Ok(());
+        };
         loop {
             tokio::select! {
                 // Events first: a process that reports and then exits is an init error.
                 biased;
-                event = self.api.events.recv() => match event {
+                event = api.events.recv() => match event {
                     Some(RuntimeEvent::NextRequested) => {
                         self.init_duration = self.process.spawned_at.elapsed();
                         return Ok(());
@@ -196,8 +282,39 @@ impl Session {
                 limit: PAYLOAD_LIMIT,
             });
         }
-        let request_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
+        let (request_id, outcome) = if matches!(self.backend, Backend::Api(_)) {
+            self.invoke_api(payload, started).await?
+        } else {
+            self.invoke_rie(payload).await?
+        };
+
+        let elapsed = started.elapsed();
+        let cold_start = match self.cold_start {
+            None => {
+                let cold_start = self.init_duration + elapsed;
+                self.cold_start = Some(cold_start);
+                Some(cold_start)
+            }
+            Some(_) => None,
+        };
+        Ok(Invocation {
+            request_id,
+            outcome,
+            elapsed,
+            cold_start,
+        })
+    }
+
+    async fn invoke_api(
+        &mut self,
+        payload: Bytes,
+        started: Instant,
+    ) -> Result<(String, Outcome), InvokeError> {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let Backend::Api(api) = &mut self.backend else {
+            unreachable!("a Runtime API session");
+        };
         let deadline = tokio::time::Instant::from_std(started + self.timeout);
         let queued = QueuedEvent {
             request_id: request_id.clone(),
@@ -207,7 +324,7 @@ impl Session {
         };
         // The queue only holds an event here if an earlier invoke future was dropped before
         // the function took its event; waiting for room counts against this invoke's timeout.
-        match tokio::time::timeout_at(deadline, self.api.queue.send(queued)).await {
+        match tokio::time::timeout_at(deadline, api.queue.send(queued)).await {
             Ok(Ok(())) => {}
             Ok(Err(_)) => return Err(api_stopped()),
             Err(_) => {
@@ -220,7 +337,7 @@ impl Session {
             tokio::select! {
                 // Events first: a result posted just before the process exited still counts.
                 biased;
-                event = self.api.events.recv() => match event {
+                event = api.events.recv() => match event {
                     Some(RuntimeEvent::Response { request_id: id, body }) if id == request_id => {
                         break Outcome::Response(parse_payload(&body));
                     }
@@ -244,22 +361,81 @@ impl Session {
                 }
             }
         };
+        Ok((request_id, outcome))
+    }
 
-        let elapsed = started.elapsed();
-        let cold_start = match self.cold_start {
-            None => {
-                let cold_start = self.init_duration + elapsed;
-                self.cold_start = Some(cold_start);
-                Some(cold_start)
-            }
-            Some(_) => None,
+    async fn invoke_rie(&mut self, payload: Bytes) -> Result<(String, Outcome), InvokeError> {
+        let Backend::Rie {
+            addresses,
+            client,
+            answered,
+        } = &mut self.backend
+        else {
+            unreachable!("an emulator session");
         };
-        Ok(Invocation {
-            request_id,
-            outcome,
-            elapsed,
-            cold_start,
-        })
+        // The emulator enforces the function timeout; this one only guards against a hang.
+        let post = client
+            .post(addresses.invoke_url())
+            .body(payload)
+            .timeout(self.timeout + Duration::from_secs(5))
+            .send();
+        let answer = tokio::select! {
+            answer = async {
+                let response = post.await?;
+                let status = response.status().as_u16();
+                let body = response.bytes().await?;
+                Ok::<_, reqwest::Error>((status, body))
+            } => answer,
+            exit = self.process.wait_exit() => {
+                self.end().await;
+                return Err(InvokeError::ProcessExited { code: exit.code, signal: exit.signal });
+            }
+        };
+        let (status, body) = match answer {
+            Ok(answer) => answer,
+            Err(e) if e.is_timeout() => {
+                self.end().await;
+                return Err(InvokeError::Timeout);
+            }
+            Err(e) => {
+                return Err(InvokeError::io(
+                    "invoking through the emulator",
+                    std::io::Error::other(e),
+                ));
+            }
+        };
+        let outcome = match rie::classify(status, &body)? {
+            RieAnswer::Response(value) => Outcome::Response(value),
+            RieAnswer::FunctionError {
+                error_type,
+                error_message,
+            } => Outcome::FunctionError {
+                error_type,
+                error_message,
+            },
+            RieAnswer::RuntimeFailed if !*answered => {
+                self.end().await;
+                return Err(InvokeError::InitError {
+                    error_type: "Runtime.ExitError".to_string(),
+                    message: "the function failed its init (the reason is in its output)"
+                        .to_string(),
+                    exit_code: None,
+                });
+            }
+            RieAnswer::RuntimeFailed => {
+                self.end().await;
+                return Err(InvokeError::ProcessExited {
+                    code: None,
+                    signal: None,
+                });
+            }
+        };
+        if let Backend::Rie { answered, .. } = &mut self.backend {
+            *answered = true;
+        }
+        // The emulator makes its own request ids and does not return them; this one names the
+        // invocation here.
+        Ok((uuid::Uuid::new_v4().to_string(), outcome))
     }
 
     /// Init (spawn to the first `invocation/next`) plus the first invocation's time: what
@@ -268,7 +444,9 @@ impl Session {
         self.cold_start
     }
 
-    /// From spawning the process to its first `invocation/next`.
+    /// From spawning the process to its first `invocation/next`. Under the emulator: until
+    /// the emulator listens (the function's own init time is its log's `INIT REPORT` line);
+    /// [`Session::cold_start`], spawn to the first answer, is comparable either way.
     pub fn init_duration(&self) -> Duration {
         self.init_duration
     }
@@ -279,7 +457,10 @@ impl Session {
 
     /// The Runtime API's address (`AWS_LAMBDA_RUNTIME_API` of the child).
     pub fn runtime_api_addr(&self) -> SocketAddr {
-        self.api.addr
+        match &self.backend {
+            Backend::Api(api) => api.addr,
+            Backend::Rie { addresses, .. } => addresses.runtime_api,
+        }
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -298,6 +479,18 @@ impl Session {
 
     async fn end(&mut self) {
         self.running = false;
+        // The emulator stops its function process on SIGTERM; killed outright, it would leave
+        // the function orphaned, failing its next poll. (`kill`, as the crate forbids unsafe.)
+        if matches!(self.backend, Backend::Rie { .. })
+            && let Some(pid) = self.process.pid
+            && self.process.exited().is_none()
+        {
+            let _ = tokio::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .await;
+            let _ = self.process.wait_exit_for(INIT_ERROR_EXIT_GRACE).await;
+        }
         self.process.kill().await;
         self.process.drain_output().await;
     }
@@ -312,7 +505,7 @@ fn exit_message(exit: ExitInfo) -> String {
     }
 }
 
-fn parse_payload(body: &[u8]) -> Value {
+pub(crate) fn parse_payload(body: &[u8]) -> Value {
     serde_json::from_slice(body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
 }

@@ -1,10 +1,13 @@
-//! Every function binary, built in debug and run under the local Runtime API with its
-//! `events/<name>.json`, against a fresh table on the local DynamoDB and an in-process Tarabut
-//! sandbox (run with `scripts/with-dynalite.sh cargo test -p invoke --test functions`).
+//! Every function binary run under AWS's Runtime Interface Emulator with its
+//! `events/<name>.json`, against a fresh table on the local DynamoDB, a fresh bucket on the
+//! local S3 and an in-process Tarabut sandbox (`make test` runs it under scripts/with-rie.sh,
+//! scripts/with-moto.sh and scripts/with-dynalite.sh).
 //!
-//! The binaries are built from the test with `cargo build --package <fn>...
-//! --message-format=json-render-diagnostics`, their paths read from cargo's
-//! `compiler-artifact` messages (as `tests/support` does for the examples).
+//! Which binaries: by default the host's debug builds, built from the test with `cargo build
+//! --package <fn>... --message-format=json-render-diagnostics`, their paths read from cargo's
+//! `compiler-artifact` messages. With `INVOKE_FUNCTIONS_DIR=target/lambda` (what `make smoke`
+//! sets) the deployed artifacts instead, `<dir>/<fn>/bootstrap`, run through
+//! `INVOKE_THROUGH` (qemu-user for the arm64 bootstraps on an x86_64 host).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -13,8 +16,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use invoke::{
-    CapturedOutput, FunctionSpec, InvokeError, OutputMode, Session, StartOptions, load_env_file,
-    logical_id_for,
+    CapturedOutput, FunctionSpec, InvokeError, OutputMode, Runner, Session, StartOptions,
+    load_env_file, logical_id_for,
 };
 use serde_json::{Value, json};
 use shared::store::{ItemExt, Table};
@@ -44,8 +47,18 @@ const FUNCTIONS: [&str; 17] = [
     "insights-balance-history",
 ];
 
-/// The path of a function binary, all of them built once per test run.
+/// The path of a function binary: a packaged bootstrap under `INVOKE_FUNCTIONS_DIR`, or the
+/// host's debug build, all of them built once per test run.
 fn binary(name: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os("INVOKE_FUNCTIONS_DIR") {
+        let bootstrap = workspace_root().join(dir).join(name).join("bootstrap");
+        assert!(
+            bootstrap.is_file(),
+            "{} is missing: run `make package` first",
+            bootstrap.display()
+        );
+        return bootstrap;
+    }
     static BUILT: OnceLock<Result<HashMap<String, PathBuf>, String>> = OnceLock::new();
     match BUILT.get_or_init(build_functions) {
         Ok(built) => built
@@ -108,8 +121,33 @@ fn environment(env: &DynamoEnv, function: &str) -> Vec<(String, String)> {
     vars
 }
 
+/// What hosts the functions: AWS's Runtime Interface Emulator (`INVOKE_EMULATOR`, set by
+/// scripts/with-rie.sh), through `INVOKE_THROUGH` when set.
+fn runner() -> Runner {
+    let emulator = std::env::var_os("INVOKE_EMULATOR")
+        .expect("INVOKE_EMULATOR: run under scripts/with-rie.sh (make test does)");
+    Runner::Rie {
+        emulator: PathBuf::from(emulator),
+        prefix: std::env::var("INVOKE_THROUGH")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
+    }
+}
+
+fn options(output: &CapturedOutput) -> StartOptions {
+    StartOptions {
+        output: OutputMode::Capture(output.clone()),
+        // Debug builds, or arm64 under qemu, on a shared machine: room for a slow init.
+        init_timeout: Duration::from_secs(60),
+        runner: runner(),
+    }
+}
+
 /// A running function and everything it printed.
 struct Running {
+    function: String,
     session: Session,
     output: CapturedOutput,
 }
@@ -128,14 +166,14 @@ async fn start_with(env: &DynamoEnv, function: &str, extra: &[(&str, &str)]) -> 
         // Debug builds on a shared machine: room for a slow answer, never a timed assertion.
         .timeout(Duration::from_secs(60));
     let output = CapturedOutput::new();
-    let options = StartOptions {
-        output: OutputMode::Capture(output.clone()),
-        init_timeout: Duration::from_secs(60),
-    };
-    let session = Session::start_with(spec, options)
+    let session = Session::start_with(spec, options(&output))
         .await
         .unwrap_or_else(|e| panic!("{function} did not start: {e}"));
-    Running { session, output }
+    Running {
+        function: function.to_string(),
+        session,
+        output,
+    }
 }
 
 impl Running {
@@ -151,12 +189,34 @@ impl Running {
         response
     }
 
-    /// Stops the process; nothing it logged holds a secret.
+    /// Stops the process; nothing it logged holds a secret. With `INVOKE_INIT_REPORT` set
+    /// (`make smoke` sets it), appends the init time the emulator reported to that file.
     async fn stop(self) {
         self.session.shutdown().await;
         assert_no_secrets(&self.output.stdout());
         assert_no_secrets(&self.output.stderr());
+        if let Some(path) = std::env::var_os("INVOKE_INIT_REPORT") {
+            record_init(&path, &self.function, &self.output.stderr());
+        }
     }
+}
+
+/// The emulator logs `INIT REPORT(durationMs: 12.3)` once the function's init is done.
+fn record_init(path: &std::ffi::OsStr, function: &str, emulator_log: &str) {
+    use std::io::Write;
+    let Some(ms) = emulator_log
+        .lines()
+        .find_map(|l| l.split("INIT REPORT(durationMs: ").nth(1))
+        .and_then(|rest| rest.split(')').next())
+    else {
+        panic!("{function}: no INIT REPORT in the emulator's log:\n{emulator_log}");
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("INVOKE_INIT_REPORT");
+    writeln!(file, "{function} {ms}").expect("INVOKE_INIT_REPORT");
 }
 
 fn assert_no_secrets(text: &str) {
@@ -283,6 +343,50 @@ async fn finance_connections_lists_the_callers_connections() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["connections"][0]["connectionId"], id.as_str());
     assert_eq!(body["connections"][0]["status"], "active");
+    f.stop().await;
+}
+
+/// The two read routes over a linked bank: the accounts with a masked IBAN, a page of
+/// transactions newest first at the event's limit, with a cursor to the next page.
+#[tokio::test]
+async fn finance_accounts_and_transactions_list_what_the_sync_stored() {
+    let env = TestEnv::on_dynamodb().await;
+    let alice = user(ALICE);
+    let id = env.link(&alice, "BLUE").await;
+    let stored = env.state.accounts.list(&alice).await.unwrap();
+    let mut f = start(&env, "finance-accounts").await;
+    let (status, body) = http_answer(&f.invoke(Event::load("finance-accounts").0).await);
+    assert_eq!(status, 200, "{body}");
+    let accounts = body["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), stored.len(), "{body}");
+    assert!(accounts.iter().all(|a| a["connectionId"] == id.as_str()));
+    assert!(
+        accounts.iter().all(|a| a["maskedIban"]
+            .as_str()
+            .is_none_or(|m| m.starts_with("•••• "))),
+        "{body}"
+    );
+    f.stop().await;
+
+    let mut f = start(&env, "finance-transactions").await;
+    let (status, body) = http_answer(&f.invoke(Event::load("finance-transactions").0).await);
+    assert_eq!(status, 200, "{body}");
+    let rows = body["transactions"].as_array().unwrap();
+    // The event asks for 50; the sandbox's year holds more.
+    assert_eq!(rows.len(), 50, "{body}");
+    let dates: Vec<&str> = rows
+        .iter()
+        .map(|r| r["bookedAt"].as_str().unwrap())
+        .collect();
+    assert!(
+        dates.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {dates:?}"
+    );
+    assert!(body["nextCursor"].is_string(), "{body}");
+    let refused = f
+        .invoke(Event::load("negative/finance-transactions.no-claims").0)
+        .await;
+    assert_eq!(http_answer(&refused).0, 401);
     f.stop().await;
 }
 
@@ -520,22 +624,28 @@ async fn a_missing_variable_fails_the_init_naming_it() {
             .collect();
         let spec = FunctionSpec::new(binary(function)).envs(vars);
         let output = CapturedOutput::new();
-        let options = StartOptions {
-            output: OutputMode::Capture(output.clone()),
-            init_timeout: Duration::from_secs(60),
-        };
-        match Session::start_with(spec, options).await {
-            Err(InvokeError::InitError { .. } | InvokeError::ProcessExited { .. }) => {}
-            Err(other) => panic!("{function}: expected an init error, got {other}"),
-            Ok(session) => {
+        // The emulator inits the function at once but reports a failed init to the first
+        // invoke (502), as Lambda fails the first request of a broken function.
+        let failed = match Session::start_with(spec, options(&output)).await {
+            Ok(mut session) => {
+                let invoked = session.invoke(Event::load(function).0).await;
                 session.shutdown().await;
-                panic!("{function} started without {variable}");
+                invoked.err()
             }
+            Err(e) => Some(e),
+        };
+        match failed {
+            Some(InvokeError::InitError { .. } | InvokeError::ProcessExited { .. }) => {}
+            Some(other) => panic!("{function}: expected an init error, got {other}"),
+            None => panic!("{function} answered without {variable}"),
         }
-        let stderr = output.stderr();
-        assert!(stderr.contains(variable), "{function} stderr: {stderr}");
-        assert_no_secrets(&stderr);
-        assert_no_secrets(&output.stdout());
+        // The function's lines reach the emulator's stdout; the emulator's own, its stderr.
+        let printed = format!("{}\n{}", output.stdout(), output.stderr());
+        assert!(
+            printed.contains(&format!("configuration variable {variable}")),
+            "{function} output: {printed}"
+        );
+        assert_no_secrets(&printed);
     }
 }
 

@@ -50,6 +50,14 @@ pub struct Args {
     /// AWS_LAMBDA_FUNCTION_MEMORY_SIZE [default: 128]
     #[arg(long, value_name = "N")]
     pub memory_mb: Option<u32>,
+    /// Run the function under AWS's Runtime Interface Emulator (an aws-lambda-rie-<arch>
+    /// binary) instead of this tool's own Runtime API
+    #[arg(long, value_name = "PATH")]
+    pub emulator: Option<PathBuf>,
+    /// With --emulator: a command the binary is run through, split on spaces (e.g.
+    /// "qemu-aarch64-static -L /usr/aarch64-linux-gnu" for an arm64 bootstrap)
+    #[arg(long, value_name = "CMD", requires = "emulator")]
+    pub through: Option<String>,
 }
 
 fn env_pair(pair: &str) -> Result<(String, String), String> {

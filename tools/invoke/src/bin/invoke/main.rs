@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use invoke::{
-    EnvFile, FunctionSpec, InvokeError, Outcome, OutputMode, Session, StartOptions, logical_id_for,
+    EnvFile, FunctionSpec, InvokeError, Outcome, OutputMode, Runner, Session, StartOptions,
+    logical_id_for,
 };
 
 use args::Args;
@@ -48,6 +49,19 @@ async fn run(args: Args) -> u8 {
     let options = StartOptions {
         // The function's logs go to stderr so that stdout holds only results.
         output: OutputMode::Stderr,
+        runner: match &args.emulator {
+            Some(emulator) => Runner::Rie {
+                emulator: emulator.clone(),
+                prefix: args
+                    .through
+                    .as_deref()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect(),
+            },
+            None => Runner::RuntimeApi,
+        },
         ..StartOptions::default()
     };
 
