@@ -330,3 +330,70 @@ fn categories_agree_with_the_spending_groups() {
     }
     assert_eq!(from_list, from_report);
 }
+
+/// One merchant written three ways by the card scheme: the label is the spelling with the
+/// most purchases; on a tie, the alphabetically first (byte order: capitals first).
+#[test]
+fn by_merchant_the_label_is_the_most_frequent_spelling_then_the_alphabetically_first() {
+    let cur = account("cur", "BHD", AccountKind::Current, Country::BH);
+    let spellings = [
+        // "m:JARIR BOOKSTORE": "Jarir Bookstore" twice beats the two spellings seen once,
+        // though both sort before it.
+        ("j1", "2025-01-04", "Jarir Bookstore"),
+        ("j2", "2025-01-09", "JARIR BOOKSTORE"),
+        ("j3", "2025-01-14", "Jarir Bookstore"),
+        ("j4", "2025-01-19", "JARIR Bookstore"),
+        // "m:LULU HYPERMARKET": one purchase each, so the first in byte order wins.
+        ("l1", "2025-01-05", "Lulu hypermarket"),
+        ("l2", "2025-01-10", "LULU HYPERMARKET"),
+        ("l3", "2025-01-15", "Lulu Hypermarket"),
+    ];
+    let txs: Vec<Transaction> = spellings
+        .iter()
+        .map(|(id, day, name)| tx(&cur, id, day, "-10.000", "PURCHASE").merchant(name))
+        .collect();
+    let mut q = query(GroupBy::Merchant);
+    q.to = date("2025-02-01");
+    let report = spending(&[cur], &txs, &q).unwrap();
+    let bhd = &report.periods[0].currencies[0];
+    let jarir = group(bhd, "m:JARIR BOOKSTORE");
+    assert_eq!(
+        (jarir.label.as_str(), jarir.count, jarir.net),
+        ("Jarir Bookstore", 4, money("40.000", "BHD"))
+    );
+    let lulu = group(bhd, "m:LULU HYPERMARKET");
+    assert_eq!(
+        (lulu.label.as_str(), lulu.count, lulu.net),
+        ("LULU HYPERMARKET", 3, money("30.000", "BHD"))
+    );
+}
+
+/// A payee known by IBAN only is labelled by its description's fingerprint when that is a
+/// usable key (2 tokens or more, quality ≥ 80), else by the masked IBAN.
+#[test]
+fn by_merchant_an_iban_payee_is_labelled_by_its_description_or_its_masked_iban() {
+    let cur = account("cur", "BHD", AccountKind::Current, Country::BH);
+    let txs = vec![
+        // "HOUSE RENT VILLA" → 3 tokens, quality 85.
+        tx(&cur, "r1", "2025-01-02", "-150.000", "HOUSE RENT VILLA")
+            .iban("BH29RENT0000000000004411"),
+        // "DRIVER" → 1 token, quality 55: not a label.
+        tx(&cur, "d1", "2025-01-03", "-40.000", "DRIVER").iban("BH53DRVR0000000000007302"),
+    ];
+    let mut q = query(GroupBy::Merchant);
+    q.to = date("2025-02-01");
+    let report = spending(&[cur], &txs, &q).unwrap();
+    let bhd = &report.periods[0].currencies[0];
+    let labels: Vec<(&str, &str)> = bhd
+        .groups
+        .iter()
+        .map(|g| (g.key.as_str(), g.label.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            ("i:BH29RENT0000000000004411", "House Rent Villa"),
+            ("i:BH53DRVR0000000000007302", "IBAN ••••7302"),
+        ]
+    );
+}
