@@ -1002,3 +1002,124 @@ fn the_salary_window_is_twelve_full_months_and_the_current_month_to_today() {
     assert_eq!(primary.transaction_ids.first().unwrap(), "s3");
     assert_eq!(primary.transaction_ids.last().unwrap(), "s15");
 }
+
+/// The ranking converts to USD through the Gulf pegs; a currency without a peg (EUR) is
+/// ranked by its amount in major units.
+#[test]
+fn a_salary_in_an_unpegged_currency_ranks_by_its_major_amount() {
+    for (eur_amount, primary_currency) in [("2000.00", "BHD"), ("3000.00", "EUR")] {
+        let bhd = account("bhd", "BHD", AccountKind::Current, Country::BH);
+        let eur = account("eur", "EUR", AccountKind::Current, Country::Other);
+        let mut txs = Vec::new();
+        // The 20th of January to March 2025 (Mon, Thu, Thu), a payroll word, each the only
+        // inflow of its currency: the same confidence for both.
+        for (i, m) in ["01", "02", "03"].iter().enumerate() {
+            let day = format!("2025-{m}-20");
+            txs.push(tx(&bhd, &format!("b{i}"), &day, "1000.000", "SALARY ALBA"));
+            txs.push(tx(
+                &eur,
+                &format!("e{i}"),
+                &day,
+                eur_amount,
+                "SALARY SIEMENS",
+            ));
+        }
+        let report = salary(&[bhd, eur], &txs, date("2025-04-05")).unwrap();
+        // 1000.000 BHD = 1000 / 0.376 = 2659.57 USD; EUR 2000.00 counts as 2000, 3000.00 as
+        // 3000.
+        let primary = report.primary.unwrap();
+        assert_eq!(
+            primary.amount.currency().code(),
+            primary_currency,
+            "EUR {eur_amount}"
+        );
+        assert_eq!(report.others.len(), 1);
+        assert_eq!(primary.confidence, report.others[0].confidence);
+    }
+}
+
+/// The variable-amount rule needs a payer known by IBAN or merchant (key quality ≥ 0.95):
+/// the pro-rated salary above, keyed on its description (3 tokens, quality 0.85), fits only
+/// 2 of 3 amounts and is not a stream.
+#[test]
+fn a_variable_amount_needs_a_payer_known_by_iban() {
+    let (current, txs) = three_payments("600.000");
+    let txs: Vec<Transaction> = txs
+        .into_iter()
+        .map(|mut t| {
+            t.counterparty_iban = None;
+            t
+        })
+        .collect();
+    let report = salary(&[current], &txs, date("2025-04-05")).unwrap();
+    assert!(!report.detected);
+    assert_eq!(report.primary, None);
+}
+
+/// A new job: two monthly payments make an early detection, already a salary.
+#[test]
+fn two_payments_of_a_new_salary_are_an_early_detection() {
+    let current = account("cur", "BHD", AccountKind::Current, Country::BH);
+    let txs: Vec<Transaction> = ["2025-01-20", "2025-02-20"]
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            tx(&current, &format!("s{i}"), d, "1000.000", "SALARY ALBA")
+                .iban("BH14ALBA0000000000000014")
+        })
+        .collect();
+    let report = salary(&[current], &txs, date("2025-03-05")).unwrap();
+    assert!(report.detected);
+    let primary = report.primary.unwrap();
+    // Fewer than the 3 monthly payments a MATURE stream needs.
+    assert_eq!(primary.status, SalaryStatus::EarlyDetection);
+    assert_eq!(primary.evidence.months_covered, 2);
+    // 0.35 + 0.20 + 0.15·2/6 + 0.20 + 0.10 = 0.9
+    assert_eq!(primary.confidence, 0.9);
+    // 2025-03-20 is a Thursday.
+    assert_eq!(primary.next_expected_date, Some(date("2025-03-20")));
+}
+
+/// A zero-amount row (a card check) is no inflow: months holding only such rows do not pull
+/// the median monthly inflow down.
+#[test]
+fn zero_amount_rows_are_not_months_of_inflow() {
+    let current = account("cur", "BHD", AccountKind::Current, Country::BH);
+    let mut txs = Vec::new();
+    for (i, m) in ["01", "02", "03"].iter().enumerate() {
+        txs.push(
+            tx(
+                &current,
+                &format!("s{i}"),
+                &format!("2025-{m}-20"),
+                "1000.000",
+                "SALARY ALBA",
+            )
+            .iban("BH15ALBA0000000000000015"),
+        );
+        txs.push(tx(
+            &current,
+            &format!("c{i}"),
+            &format!("2025-{m}-02"),
+            "400.000",
+            "CASH DEPOSIT",
+        ));
+    }
+    for (i, d) in ["2024-10-08", "2024-11-08", "2024-12-08"]
+        .iter()
+        .enumerate()
+    {
+        txs.push(tx(
+            &current,
+            &format!("z{i}"),
+            d,
+            "0.000",
+            "CARD VERIFICATION",
+        ));
+    }
+    let report = salary(&[current], &txs, date("2025-04-05")).unwrap();
+    let primary = report.primary.unwrap();
+    // Monthly inflow 1400 ×3 (not 0 ×3 and 1400 ×3): magnitude 1000/1400.
+    // 0.35 + 0.20 + 0.15·3/6 + 0.20 + 0.10·5/7 = 0.8964
+    assert_eq!(primary.confidence, 0.896);
+}

@@ -347,6 +347,12 @@ fn by_merchant_the_label_is_the_most_frequent_spelling_then_the_alphabetically_f
         ("l1", "2025-01-05", "Lulu hypermarket"),
         ("l2", "2025-01-10", "LULU HYPERMARKET"),
         ("l3", "2025-01-15", "Lulu Hypermarket"),
+        // Two more ties, so the winner does not depend on the order the votes are read in.
+        ("c1", "2025-01-06", "Carrefour"),
+        ("c2", "2025-01-11", "CARREFOUR"),
+        ("t1", "2025-01-07", "talabat"),
+        ("t2", "2025-01-12", "Talabat"),
+        ("t3", "2025-01-17", "TALABAT"),
     ];
     let txs: Vec<Transaction> = spellings
         .iter()
@@ -366,6 +372,39 @@ fn by_merchant_the_label_is_the_most_frequent_spelling_then_the_alphabetically_f
         (lulu.label.as_str(), lulu.count, lulu.net),
         ("LULU HYPERMARKET", 3, money("30.000", "BHD"))
     );
+    assert_eq!(group(bhd, "m:CARREFOUR").label, "CARREFOUR");
+    assert_eq!(group(bhd, "m:TALABAT").label, "TALABAT");
+
+    // Eight more two-way ties, the capitalised spelling first for half of them and second for
+    // the others: in each the capitalised one wins.
+    let names = [
+        "Souq Alpha",
+        "Souq Bravo",
+        "Souq Charlie",
+        "Souq Delta",
+        "Souq Echo",
+        "Souq Foxtrot",
+        "Souq Golf",
+        "Souq Hotel",
+    ];
+    let cur = account("cur", "BHD", AccountKind::Current, Country::BH);
+    let mut txs = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let mut spellings = [name.to_uppercase(), (*name).to_owned()];
+        if i % 2 == 1 {
+            spellings.reverse();
+        }
+        for (k, spelling) in spellings.iter().enumerate() {
+            let day = format!("2025-01-{:02}", 2 + 2 * i + k);
+            txs.push(tx(&cur, &format!("s{i}{k}"), &day, "-5.000", "PURCHASE").merchant(spelling));
+        }
+    }
+    let report = spending(&[cur], &txs, &q).unwrap();
+    let bhd = &report.periods[0].currencies[0];
+    for name in names {
+        let upper = name.to_uppercase();
+        assert_eq!(group(bhd, &format!("m:{upper}")).label, upper);
+    }
 }
 
 /// A payee known by IBAN only is labelled by its description's fingerprint when that is a
@@ -395,5 +434,36 @@ fn by_merchant_an_iban_payee_is_labelled_by_its_description_or_its_masked_iban()
             ("i:BH29RENT0000000000004411", "House Rent Villa"),
             ("i:BH53DRVR0000000000007302", "IBAN ••••7302"),
         ]
+    );
+}
+
+/// A loan paid out into the current account is neither spending nor income: its credit is
+/// reported under `excluded.loanDisbursements`, the loan account's debit as a transfer.
+#[test]
+fn a_loan_disbursement_is_reported_apart() {
+    let cur = account("cur", "BHD", AccountKind::Current, Country::BH);
+    let loan = account("loan", "BHD", AccountKind::Loan, Country::BH);
+    let txs = vec![
+        tx(&loan, "l1", "2025-01-06", "-5000.000", "DISBURSEMENT"),
+        tx(&cur, "d1", "2025-01-06", "5000.000", "LOAN DISBURSEMENT"),
+        tx(&cur, "c1", "2025-01-07", "-12.750", "LULU HYPERMARKET").kind("POS"),
+    ];
+    let mut q = query(GroupBy::Category);
+    q.to = date("2025-02-01");
+    let report = spending(&[cur, loan], &txs, &q).unwrap();
+    let bhd = &report.periods[0].currencies[0];
+    assert_eq!(bhd.total, money("12.750", "BHD"));
+    let ex = &bhd.excluded;
+    assert_eq!(
+        (
+            ex.loan_disbursements.count,
+            ex.loan_disbursements.inflow,
+            ex.loan_disbursements.outflow
+        ),
+        (1, money("5000.000", "BHD"), money("0.000", "BHD"))
+    );
+    assert_eq!(
+        (ex.internal_transfers.count, ex.internal_transfers.outflow),
+        (1, money("5000.000", "BHD"))
     );
 }
