@@ -20,6 +20,11 @@ if ! "$bin" --version 2>/dev/null | grep -q "$version"; then
   cargo install cargo-mutants --version "$version" --locked --root "$root/.tools"
 fi
 export PATH="$root/.tools/bin:$PATH"
+# Every mutant runs the same property-test cases (a fixed seed), and a failure is not saved to
+# proptest-regressions/ in the scratch copy: a saved case is replayed first by every later
+# mutant, so one input that breaks the real code would mark all the rest "caught".
+export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261203}"
+export PROPTEST_DISABLE_FAILURE_PERSISTENCE=1
 
 run_group() {
   local group="$1"

@@ -325,9 +325,11 @@ fn evaluate(frequency: Frequency, occurrences: &[Occurrence], params: &Params) -
         && cadence_fit >= CADENCE_GATE
         && params.quality >= 0.95
         && overall > 0
-        && amounts
-            .iter()
-            .all(|a| *a * 2 >= overall && *a <= overall * 2);
+        && amounts.iter().all(|a| {
+            // In i128: twice an amount near i64::MAX does not fit an i64.
+            let (a, overall) = (i128::from(*a), i128::from(overall));
+            a * 2 >= overall && a <= overall * 2
+        });
     if !fit_amount.is_finite() {
         fit_amount = 0.0;
     }

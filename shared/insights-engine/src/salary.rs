@@ -786,6 +786,8 @@ mod tests {
         assert_eq!(employer_name("أجور الشركة"), "الشركة");
         // Only the whole phrase: "Pay" alone names a payer.
         assert_eq!(employer_name("Stc Pay"), "Stc Pay");
+        // Nor the first word of a phrase at the end of the label.
+        assert_eq!(employer_name("Acme Monthly"), "Acme Monthly");
         // Nothing left: the label stays.
         assert_eq!(employer_name("Salary Credit"), "Salary Credit");
         assert_eq!(employer_name("راتب"), "راتب");

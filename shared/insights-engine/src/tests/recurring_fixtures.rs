@@ -127,3 +127,18 @@ fn weekly_and_annual_cadences() {
     assert_eq!(streams[0].frequency, Frequency::Annually);
     assert_eq!(streams[0].status, StreamStatus::Mature);
 }
+
+/// Amounts near `i64::MAX` (found by `no_input_makes_the_engine_panic`): the variable-amount
+/// rule doubles them, which overflowed an i64 and panicked.
+#[test]
+fn the_variable_amount_rule_does_not_overflow_on_huge_amounts() {
+    let occ = occurrences(&[
+        ("2024-11-24", i64::MAX),
+        ("2024-12-27", 3_074_457_345_618_258_602),
+    ]);
+    let streams = detect(occ, &params(), date("2025-01-05"));
+    // Median (half-even) 6 148 914 691 236 517 204 = 2 × the smaller amount, and the larger
+    // is under twice the median: both within ×0.5–×2, so a variable amount.
+    assert_eq!(streams.len(), 1);
+    assert!(streams[0].variable_amount);
+}

@@ -330,3 +330,140 @@ fn categories_agree_with_the_spending_groups() {
     }
     assert_eq!(from_list, from_report);
 }
+
+/// One merchant written three ways by the card scheme: the label is the spelling with the
+/// most purchases; on a tie, the alphabetically first (byte order: capitals first).
+#[test]
+fn by_merchant_the_label_is_the_most_frequent_spelling_then_the_alphabetically_first() {
+    let cur = account("cur", "BHD", AccountKind::Current, Country::BH);
+    let spellings = [
+        // "m:JARIR BOOKSTORE": "Jarir Bookstore" twice beats the two spellings seen once,
+        // though both sort before it.
+        ("j1", "2025-01-04", "Jarir Bookstore"),
+        ("j2", "2025-01-09", "JARIR BOOKSTORE"),
+        ("j3", "2025-01-14", "Jarir Bookstore"),
+        ("j4", "2025-01-19", "JARIR Bookstore"),
+        // "m:LULU HYPERMARKET": one purchase each, so the first in byte order wins.
+        ("l1", "2025-01-05", "Lulu hypermarket"),
+        ("l2", "2025-01-10", "LULU HYPERMARKET"),
+        ("l3", "2025-01-15", "Lulu Hypermarket"),
+        // Two more ties, so the winner does not depend on the order the votes are read in.
+        ("c1", "2025-01-06", "Carrefour"),
+        ("c2", "2025-01-11", "CARREFOUR"),
+        ("t1", "2025-01-07", "talabat"),
+        ("t2", "2025-01-12", "Talabat"),
+        ("t3", "2025-01-17", "TALABAT"),
+    ];
+    let txs: Vec<Transaction> = spellings
+        .iter()
+        .map(|(id, day, name)| tx(&cur, id, day, "-10.000", "PURCHASE").merchant(name))
+        .collect();
+    let mut q = query(GroupBy::Merchant);
+    q.to = date("2025-02-01");
+    let report = spending(&[cur], &txs, &q).unwrap();
+    let bhd = &report.periods[0].currencies[0];
+    let jarir = group(bhd, "m:JARIR BOOKSTORE");
+    assert_eq!(
+        (jarir.label.as_str(), jarir.count, jarir.net),
+        ("Jarir Bookstore", 4, money("40.000", "BHD"))
+    );
+    let lulu = group(bhd, "m:LULU HYPERMARKET");
+    assert_eq!(
+        (lulu.label.as_str(), lulu.count, lulu.net),
+        ("LULU HYPERMARKET", 3, money("30.000", "BHD"))
+    );
+    assert_eq!(group(bhd, "m:CARREFOUR").label, "CARREFOUR");
+    assert_eq!(group(bhd, "m:TALABAT").label, "TALABAT");
+
+    // Eight more two-way ties, the capitalised spelling first for half of them and second for
+    // the others: in each the capitalised one wins.
+    let names = [
+        "Souq Alpha",
+        "Souq Bravo",
+        "Souq Charlie",
+        "Souq Delta",
+        "Souq Echo",
+        "Souq Foxtrot",
+        "Souq Golf",
+        "Souq Hotel",
+    ];
+    let cur = account("cur", "BHD", AccountKind::Current, Country::BH);
+    let mut txs = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let mut spellings = [name.to_uppercase(), (*name).to_owned()];
+        if i % 2 == 1 {
+            spellings.reverse();
+        }
+        for (k, spelling) in spellings.iter().enumerate() {
+            let day = format!("2025-01-{:02}", 2 + 2 * i + k);
+            txs.push(tx(&cur, &format!("s{i}{k}"), &day, "-5.000", "PURCHASE").merchant(spelling));
+        }
+    }
+    let report = spending(&[cur], &txs, &q).unwrap();
+    let bhd = &report.periods[0].currencies[0];
+    for name in names {
+        let upper = name.to_uppercase();
+        assert_eq!(group(bhd, &format!("m:{upper}")).label, upper);
+    }
+}
+
+/// A payee known by IBAN only is labelled by its description's fingerprint when that is a
+/// usable key (2 tokens or more, quality ≥ 80), else by the masked IBAN.
+#[test]
+fn by_merchant_an_iban_payee_is_labelled_by_its_description_or_its_masked_iban() {
+    let cur = account("cur", "BHD", AccountKind::Current, Country::BH);
+    let txs = vec![
+        // "HOUSE RENT VILLA" → 3 tokens, quality 85.
+        tx(&cur, "r1", "2025-01-02", "-150.000", "HOUSE RENT VILLA")
+            .iban("BH29RENT0000000000004411"),
+        // "DRIVER" → 1 token, quality 55: not a label.
+        tx(&cur, "d1", "2025-01-03", "-40.000", "DRIVER").iban("BH53DRVR0000000000007302"),
+    ];
+    let mut q = query(GroupBy::Merchant);
+    q.to = date("2025-02-01");
+    let report = spending(&[cur], &txs, &q).unwrap();
+    let bhd = &report.periods[0].currencies[0];
+    let labels: Vec<(&str, &str)> = bhd
+        .groups
+        .iter()
+        .map(|g| (g.key.as_str(), g.label.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            ("i:BH29RENT0000000000004411", "House Rent Villa"),
+            ("i:BH53DRVR0000000000007302", "IBAN ••••7302"),
+        ]
+    );
+}
+
+/// A loan paid out into the current account is neither spending nor income: its credit is
+/// reported under `excluded.loanDisbursements`, the loan account's debit as a transfer.
+#[test]
+fn a_loan_disbursement_is_reported_apart() {
+    let cur = account("cur", "BHD", AccountKind::Current, Country::BH);
+    let loan = account("loan", "BHD", AccountKind::Loan, Country::BH);
+    let txs = vec![
+        tx(&loan, "l1", "2025-01-06", "-5000.000", "DISBURSEMENT"),
+        tx(&cur, "d1", "2025-01-06", "5000.000", "LOAN DISBURSEMENT"),
+        tx(&cur, "c1", "2025-01-07", "-12.750", "LULU HYPERMARKET").kind("POS"),
+    ];
+    let mut q = query(GroupBy::Category);
+    q.to = date("2025-02-01");
+    let report = spending(&[cur, loan], &txs, &q).unwrap();
+    let bhd = &report.periods[0].currencies[0];
+    assert_eq!(bhd.total, money("12.750", "BHD"));
+    let ex = &bhd.excluded;
+    assert_eq!(
+        (
+            ex.loan_disbursements.count,
+            ex.loan_disbursements.inflow,
+            ex.loan_disbursements.outflow
+        ),
+        (1, money("5000.000", "BHD"), money("0.000", "BHD"))
+    );
+    assert_eq!(
+        (ex.internal_transfers.count, ex.internal_transfers.outflow),
+        (1, money("5000.000", "BHD"))
+    );
+}
