@@ -167,9 +167,10 @@ impl Session {
             lambda_environment(&spec, addresses.runtime_api, |key| std::env::var(key).ok());
         // The emulator sets the Runtime API address itself; the timeout it enforces.
         env.vars.retain(|(k, _)| k != "AWS_LAMBDA_RUNTIME_API");
+        // It takes whole seconds: round up, so the emulator never cuts an invoke short.
         env.vars.push((
             "AWS_LAMBDA_FUNCTION_TIMEOUT".into(),
-            spec.timeout.as_secs().max(1).to_string(),
+            spec.timeout.as_millis().div_ceil(1000).max(1).to_string(),
         ));
         let mut args = addresses.args();
         args.extend(prefix.iter().cloned());
