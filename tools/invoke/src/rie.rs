@@ -33,6 +33,17 @@ pub enum Runner {
     },
 }
 
+impl Runner {
+    /// The emulator running the binary through `through`, a command line split on spaces
+    /// (empty: the binary runs directly), as `--through` and `INVOKE_THROUGH` give it.
+    pub fn rie(emulator: impl Into<PathBuf>, through: &str) -> Runner {
+        Runner::Rie {
+            emulator: emulator.into(),
+            prefix: through.split_whitespace().map(str::to_string).collect(),
+        }
+    }
+}
+
 /// The emulator's two loopback addresses: where invokes go, where the function polls.
 pub(crate) struct RieAddresses {
     pub invoke: SocketAddr,

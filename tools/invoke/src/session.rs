@@ -172,6 +172,7 @@ impl Session {
             "AWS_LAMBDA_FUNCTION_TIMEOUT".into(),
             spec.timeout.as_millis().div_ceil(1000).max(1).to_string(),
         ));
+        let invoke_addr = addresses.invoke;
         let mut args = addresses.args();
         args.extend(prefix.iter().cloned());
         args.push(spec.binary.display().to_string());
@@ -195,10 +196,7 @@ impl Session {
         };
         let deadline = session.process.spawned_at + options.init_timeout;
         loop {
-            let Backend::Rie { addresses, .. } = &session.backend else {
-                unreachable!("a Rie session");
-            };
-            if rie::listening(addresses.invoke).await {
+            if rie::listening(invoke_addr).await {
                 session.init_duration = session.process.spawned_at.elapsed();
                 return Ok(session);
             }

@@ -126,14 +126,10 @@ fn environment(env: &DynamoEnv, function: &str) -> Vec<(String, String)> {
 fn runner() -> Runner {
     let emulator = std::env::var_os("INVOKE_EMULATOR")
         .expect("INVOKE_EMULATOR: run under scripts/with-rie.sh (make test does)");
-    Runner::Rie {
-        emulator: PathBuf::from(emulator),
-        prefix: std::env::var("INVOKE_THROUGH")
-            .unwrap_or_default()
-            .split_whitespace()
-            .map(str::to_string)
-            .collect(),
-    }
+    Runner::rie(
+        emulator,
+        &std::env::var("INVOKE_THROUGH").unwrap_or_default(),
+    )
 }
 
 fn options(output: &CapturedOutput) -> StartOptions {

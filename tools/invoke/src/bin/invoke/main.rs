@@ -50,16 +50,7 @@ async fn run(args: Args) -> u8 {
         // The function's logs go to stderr so that stdout holds only results.
         output: OutputMode::Stderr,
         runner: match &args.emulator {
-            Some(emulator) => Runner::Rie {
-                emulator: emulator.clone(),
-                prefix: args
-                    .through
-                    .as_deref()
-                    .unwrap_or("")
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect(),
-            },
+            Some(emulator) => Runner::rie(emulator, args.through.as_deref().unwrap_or("")),
             None => Runner::RuntimeApi,
         },
         ..StartOptions::default()
