@@ -35,19 +35,6 @@ async fn run<T: TestTable>(env: &TestEnv<T>) -> CronSummary {
     .expect("the cron reports, it does not fail")
 }
 
-/// Makes the connection due a minute ago, keeping everything else as it is.
-async fn make_due<T: TestTable>(env: &TestEnv<T>, id: &str) {
-    let mut conn = env
-        .state
-        .connections
-        .get(&user(ALICE), id)
-        .await
-        .unwrap()
-        .unwrap();
-    conn.next_sync_at = Some(now() - Duration::from_secs(60));
-    env.state.connections.save(&conn).await.unwrap();
-}
-
 async fn item<T: TestTable>(env: &TestEnv<T>, id: &str) -> Item {
     connection_item(&env.dump().await, ALICE, id).clone()
 }
@@ -77,7 +64,7 @@ async fn a_take_without_a_completion_counts_and_backs_off_until_parked() {
     let env = DynamoEnv::on_dynamodb().await;
     let id = env.link(&user(ALICE), "BLUE").await;
     for (k, minutes) in (1..=8).zip(BACKOFF_MINUTES) {
-        make_due(&env, &id).await;
+        env.make_due(ALICE, &id).await;
         let due = env.state.connections.due(now(), 10).await.unwrap();
         assert_eq!(due.len(), 1);
         let at = now();
@@ -95,7 +82,7 @@ async fn a_take_without_a_completion_counts_and_backs_off_until_parked() {
             format!("{:013}", conn.n("next_sync_at").unwrap())
         );
     }
-    make_due(&env, &id).await;
+    env.make_due(ALICE, &id).await;
     env.control.reset_counters().await;
     let summary = run(&env).await;
     assert_eq!(summary.synced + summary.failed, 0, "{summary:?}");
@@ -137,7 +124,7 @@ async fn failed_syncs_back_off_and_park_and_a_user_sync_unparks() {
         .await;
     let mut waits = Vec::new();
     for k in 1..=8 {
-        make_due(&env, &id).await;
+        env.make_due(ALICE, &id).await;
         let before = now();
         let summary = run(&env).await;
         assert_eq!(summary.failed, 1, "run {k}: {summary:?}");
@@ -195,11 +182,11 @@ async fn a_good_sync_resets_the_count() {
         .fault(json!({"endpoint": "transactions", "status": 503, "count": 8}))
         .await;
     for _ in 0..2 {
-        make_due(&env, &id).await;
+        env.make_due(ALICE, &id).await;
         assert_eq!(run(&env).await.failed, 1);
     }
     assert_eq!(failures(&item(&env, &id).await), 2);
-    make_due(&env, &id).await;
+    env.make_due(ALICE, &id).await;
     assert_eq!(run(&env).await.synced, 1);
     let conn = item(&env, &id).await;
     assert_eq!(failures(&conn), 0);

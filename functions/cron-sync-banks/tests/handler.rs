@@ -8,9 +8,7 @@ use serde_json::{Value, json};
 use shared::connections;
 use shared::scheduled_sync::CronSummary;
 use shared::store::{Item, ItemExt};
-use shared::testkit::{
-    ALICE, BOB, CAROL, Event, TestEnv, TestTable, connection_item, deadline, user,
-};
+use shared::testkit::{ALICE, BOB, CAROL, Event, TestEnv, connection_item, deadline, user};
 use shared::time::{Clock, SystemClock, Timestamp};
 
 fn now() -> Timestamp {
@@ -34,25 +32,12 @@ fn counts(s: &CronSummary) -> [usize; 5] {
     [s.due, s.synced, s.failed, s.reauth_required, s.skipped]
 }
 
-/// Makes a linked connection due a minute ago (the first sync of a link makes it due later).
-async fn make_due<T: TestTable>(env: &TestEnv<T>, sub: &str, id: &str) {
-    let mut conn = env
-        .state
-        .connections
-        .get(&user(sub), id)
-        .await
-        .unwrap()
-        .unwrap();
-    conn.next_sync_at = Some(now() - Duration::from_secs(60));
-    env.state.connections.save(&conn).await.unwrap();
-}
-
 /// Three linked connections of two users, all due.
 async fn three_due(env: &TestEnv) -> Vec<(&'static str, String)> {
     let mut linked = Vec::new();
     for (sub, provider) in [(ALICE, "BLUE"), (ALICE, "RED"), (BOB, "BLUE")] {
         let id = env.link(&user(sub), provider).await;
-        make_due(env, sub, &id).await;
+        env.make_due(sub, &id).await;
         linked.push((sub, id));
     }
     linked
@@ -253,7 +238,7 @@ async fn two_overlapping_runs_sync_a_due_connection_once() {
     let env = TestEnv::on_dynamodb().await;
     let id = env.link(&user(ALICE), "BLUE").await;
     for round in 0..5 {
-        make_due(&env, ALICE, &id).await;
+        env.make_due(ALICE, &id).await;
         let runs: Vec<_> = (0..2)
             .map(|_| {
                 let state = env.state.clone();
@@ -283,7 +268,7 @@ async fn two_overlapping_runs_sync_a_due_connection_once() {
 async fn a_delete_during_a_sync_is_not_undone_by_the_sync() {
     let env = TestEnv::start().await;
     let id = env.link(&user(ALICE), "BLUE").await;
-    make_due(&env, ALICE, &id).await;
+    env.make_due(ALICE, &id).await;
     env.control
         .fault(json!({"endpoint": "transactions", "latencyMs": 800}))
         .await;
@@ -317,7 +302,7 @@ async fn a_delete_during_a_sync_is_not_undone_by_the_sync() {
 async fn a_connection_the_user_is_syncing_is_left_to_that_sync() {
     let env = TestEnv::start().await;
     let id = env.link(&user(ALICE), "BLUE").await;
-    make_due(&env, ALICE, &id).await;
+    env.make_due(ALICE, &id).await;
     env.control.reset_counters().await;
     env.control
         .fault(json!({"endpoint": "transactions", "latencyMs": 600}))
@@ -390,7 +375,7 @@ async fn an_oversize_answer_fails_one_connection_not_the_run() {
 async fn a_scheduled_sync_is_audited_with_the_invocation_id() {
     let env = TestEnv::start().await;
     let id = env.link(&user(ALICE), "BLUE").await;
-    make_due(&env, ALICE, &id).await;
+    env.make_due(ALICE, &id).await;
     let mut context = Context::default();
     context.request_id = "invocation-1".into();
     let summary = run_with(&env, context).await;

@@ -296,6 +296,24 @@ impl<T: TestTable> TestEnv<T> {
             .secret
     }
 
+    /// Makes `sub`'s connection `id` due a minute ago by this environment's clock, keeping
+    /// everything else as it is (a link's first sync makes it due later).
+    pub async fn make_due(&self, sub: &str, id: &str) {
+        let mut conn = self
+            .state
+            .connections
+            .get(&user(sub), id)
+            .await
+            .expect("reading the connection")
+            .expect("the connection exists");
+        conn.next_sync_at = Some(self.state.clock.now() - Duration::from_secs(60));
+        self.state
+            .connections
+            .save(&conn)
+            .await
+            .expect("saving the connection");
+    }
+
     /// Links both demo banks for `user`: BLUE (Bahrain, BHD current + savings) and RED (Saudi
     /// Arabia, SAR current + credit card), with their year of history synced.
     pub async fn link_demo_banks(&self, user: &UserId) -> [String; 2] {

@@ -528,15 +528,7 @@ async fn finance_refresh_balances_answers_and_stores_live_balances() {
 async fn cron_sync_banks_syncs_the_due_connections() {
     let env = TestEnv::on_dynamodb().await;
     let id = env.link(&user(ALICE), "BLUE").await;
-    let mut conn = env
-        .state
-        .connections
-        .get(&user(ALICE), &id)
-        .await
-        .unwrap()
-        .unwrap();
-    conn.next_sync_at = Some(SystemClock.now() - Duration::from_secs(60));
-    env.state.connections.save(&conn).await.unwrap();
+    env.make_due(ALICE, &id).await;
     let mut f = start(&env, "cron-sync-banks").await;
     let summary = f.invoke(Event::load("cron-sync-banks").0).await;
     assert_eq!(summary["due"], 1, "{summary}");
