@@ -3,8 +3,11 @@ SHELL := /bin/bash
 CARGO ?= cargo
 FN ?=
 PROFILE ?= release
+# Where cargo builds (CARGO_TARGET_DIR when set, as cargo itself reads it).
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+RUNS ?= 15
 
-.PHONY: help dev test test-rust check-template lint build package smoke bench bench-token bench-insights sim mutants invoke clean
+.PHONY: help dev test test-rust check-template lint build package smoke bench bench-token bench-insights bench-cold sim mutants invoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -34,12 +37,19 @@ package: ## what is deployed: every function as an arm64 bootstrap in target/lam
 smoke: ## boot every packaged arm64 bootstrap under AWS's Lambda emulator (qemu-user) with its events, and check each answer
 	scripts/smoke.sh
 
-bench: bench-token bench-insights ## the benchmarks (results recorded in BENCHMARKS.md)
+bench: bench-token bench-insights bench-cold ## the benchmarks (results recorded in BENCHMARKS.md)
 
 bench-token: ## token coordination across N processes vs. per-process refresh; then under faults
 	$(CARGO) build --release -p token-probe
 	scripts/with-dynalite.sh target/release/token-bench
 	target/release/token-faults
+
+bench-cold: ## cold start under AWS's emulator: a Rust function vs its Node.js 20 baseline, interleaved (RUNS=15)
+	npm ci --prefix bench/cold-start/node --no-audit --no-fund --loglevel=error
+	$(CARGO) build --release -p finance-accounts
+	$(CARGO) build --release -p cold-bench
+	scripts/with-rie.sh scripts/with-dynalite.sh $(TARGET_DIR)/release/cold-bench \
+	  --rust $(TARGET_DIR)/release/finance-accounts --node-dir bench/cold-start/node --runs $(RUNS)
 
 mutants: ## mutation testing of the guard and money modules (hours on 2 cores; not in CI): make mutants GROUPS="engine token"
 	scripts/mutants.sh $(GROUPS)
