@@ -3,11 +3,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use reqwest::{Method, RequestBuilder, Response, StatusCode, Url, redirect};
+use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 use super::body::{MAX_BODY_BYTES, read_capped, read_error_prefix};
 use super::error::TarabutError;
+use super::http::LazyHttp;
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::types::*;
 use crate::config::TarabutSettings;
@@ -17,7 +18,8 @@ use crate::time::Deadline;
 
 #[derive(Clone)]
 pub struct TarabutClient {
-    http: reqwest::Client,
+    /// Built on the first call (http.rs): functions that never call Tarabut never build it.
+    http: LazyHttp,
     base_url: Url,
     token_url: Url,
     client_id: String,
@@ -36,16 +38,8 @@ pub enum Revoked {
 
 impl TarabutClient {
     pub fn new(settings: &TarabutSettings) -> Result<TarabutClient, TarabutError> {
-        let http = reqwest::Client::builder()
-            // A redirect from an API host would carry our bearer token elsewhere.
-            .redirect(redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(2))
-            .pool_idle_timeout(Duration::from_secs(50))
-            .user_agent(concat!("gulf-finance-backend/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| TarabutError::Transport(e.to_string()))?;
         Ok(TarabutClient {
-            http,
+            http: LazyHttp::default(),
             base_url: settings.base_url.clone(),
             token_url: settings.token_url.clone(),
             client_id: settings.client_id.clone(),
@@ -73,9 +67,8 @@ impl TarabutClient {
             "grantType": "client_credentials",
         });
         let response = self
-            .execute("token", deadline, || {
-                self.http
-                    .post(self.token_url.clone())
+            .execute("token", deadline, |http| {
+                http.post(self.token_url.clone())
                     .header("X-TG-CustomerUserId", customer.as_str())
                     .json(&body)
             })
@@ -100,8 +93,9 @@ impl TarabutClient {
     ) -> Result<IntentCreated, TarabutError> {
         let url = self.url(&["accountInformation", "v1", "intent"])?;
         let response = self
-            .execute("create_intent", deadline, || {
-                self.authed(Method::POST, url.clone(), token).json(intent)
+            .execute("create_intent", deadline, |http| {
+                self.authed(http, Method::POST, url.clone(), token)
+                    .json(intent)
             })
             .await?;
         decode(response).await
@@ -221,8 +215,8 @@ impl TarabutClient {
     ) -> Result<Revoked, TarabutError> {
         let url = self.url(&["consentInformation", "v1", "consents", consent_id])?;
         match self
-            .execute("revoke_consent", deadline, || {
-                self.authed(Method::DELETE, url.clone(), token)
+            .execute("revoke_consent", deadline, |http| {
+                self.authed(http, Method::DELETE, url.clone(), token)
             })
             .await
         {
@@ -256,8 +250,14 @@ impl TarabutClient {
         Ok(url)
     }
 
-    fn authed(&self, method: Method, url: Url, token: &Secret) -> RequestBuilder {
-        self.http.request(method, url).bearer_auth(token.expose())
+    fn authed(
+        &self,
+        http: &reqwest::Client,
+        method: Method,
+        url: Url,
+        token: &Secret,
+    ) -> RequestBuilder {
+        http.request(method, url).bearer_auth(token.expose())
     }
 
     async fn get_json<T: DeserializeOwned>(
@@ -268,8 +268,8 @@ impl TarabutClient {
         deadline: Deadline,
     ) -> Result<T, TarabutError> {
         let response = self
-            .execute(endpoint, deadline, || {
-                self.authed(Method::GET, url.clone(), token)
+            .execute(endpoint, deadline, |http| {
+                self.authed(http, Method::GET, url.clone(), token)
             })
             .await?;
         decode(response).await
@@ -281,15 +281,16 @@ impl TarabutClient {
         &self,
         endpoint: &'static str,
         deadline: Deadline,
-        make: impl Fn() -> RequestBuilder,
+        make: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Response, TarabutError> {
+        let http = self.http.get()?;
         let mut attempt = 0u32;
         loop {
             let remaining = deadline.remaining();
             if remaining.is_zero() {
                 return Err(TarabutError::DeadlineExceeded);
             }
-            let outcome = match make()
+            let outcome = match make(http)
                 .timeout(self.request_timeout.min(remaining))
                 .send()
                 .await

@@ -4,6 +4,7 @@
 mod body;
 mod client;
 mod error;
+mod http;
 pub mod retry;
 pub mod types;
 
