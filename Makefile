@@ -9,8 +9,8 @@ PROFILE ?= release
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
 
-dev: ## run the whole API on http://127.0.0.1:3000 (embedded store, sandbox bank on :8600)
-	$(CARGO) run -p dev-server
+dev: ## run the whole API on http://127.0.0.1:3000 (embedded store, sandbox bank on :8600, secrets from a local Secrets Manager)
+	scripts/with-moto.sh $(CARGO) run -p dev-server
 
 test: test-rust check-template ## every test: the workspace against moto + dynalite + the sandbox, then the template checks
 
@@ -38,7 +38,7 @@ bench: bench-token bench-insights ## the benchmarks (results recorded in BENCHMA
 
 bench-token: ## token coordination across N processes vs. per-process refresh; then under faults
 	$(CARGO) build --release -p token-probe
-	scripts/with-dynalite.sh target/release/token-bench
+	scripts/with-moto.sh scripts/with-dynalite.sh target/release/token-bench
 	target/release/token-faults
 
 mutants: ## mutation testing of the guard and money modules (hours on 2 cores; not in CI): make mutants GROUPS="engine token"

@@ -30,7 +30,7 @@
 //! [`banking`] (typed records and repositories over the table), [`tarabut`] (the HTTP client).
 //!
 //! **Foundation**: [`config`], [`time`] (timestamps, the clock, deadlines), [`identity`],
-//! [`secret`], [`telemetry`], [`money`] (re-exported from the engine crate), and
+//! [`secret`], [`secrets`] (read at init from Secrets Manager), [`telemetry`], [`money`] (re-exported from the engine crate), and
 //! [`state::AppState`], built once per cold start.
 //!
 //! Design notes: `docs/architecture.md` (routes, data model, adding a route).
@@ -50,6 +50,7 @@ pub mod linking;
 pub mod quota;
 pub mod scheduled_sync;
 pub mod secret;
+pub mod secrets;
 pub mod state;
 pub mod store;
 pub mod sync;

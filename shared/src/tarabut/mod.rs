@@ -3,11 +3,13 @@
 
 mod body;
 mod client;
+pub mod credential;
 mod error;
 pub mod retry;
 pub mod types;
 
 pub use body::MAX_BODY_BYTES;
 pub use client::{Revoked, TarabutClient};
+pub use credential::{ClientCredential, ClientSecretSource};
 pub use error::TarabutError;
 pub use types::*;
