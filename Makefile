@@ -4,7 +4,7 @@ CARGO ?= cargo
 FN ?=
 PROFILE ?= release
 
-.PHONY: help dev test test-rust check-template lint build package smoke bench bench-token bench-insights sim mutants invoke clean
+.PHONY: help dev test test-rust check-template lint build package deploy smoke bench bench-token bench-insights sim mutants invoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -30,6 +30,10 @@ build: ## release binaries of every function for this host (what `make invoke` r
 
 package: ## what is deployed: every function as an arm64 bootstrap in target/lambda/<fn>/ (cargo-lambda, pinned)
 	scripts/package.sh
+
+deploy: package ## make package, then sam deploy --config-env $(ENV) (samconfig.toml): make deploy ENV=dev
+	@test -n "$(ENV)" || { echo "usage: make deploy ENV=<dev|prod> [PARAMS='K=V ...']"; exit 2; }
+	scripts/deploy.sh $(ENV)
 
 smoke: ## boot every packaged arm64 bootstrap under AWS's Lambda emulator (qemu-user) with its events, and check each answer
 	scripts/smoke.sh
