@@ -98,6 +98,17 @@ pub fn test_state(config: Config, table: Arc<dyn Table>, clock: Arc<dyn Clock>) 
     state
 }
 
+/// A Tarabut client of its own (another Lambda environment's), given the test client secret.
+pub fn test_tarabut_client(
+    settings: &crate::config::TarabutSettings,
+) -> crate::tarabut::TarabutClient {
+    let client = crate::tarabut::TarabutClient::new(settings).expect("Tarabut client");
+    client
+        .credential()
+        .install(Secret::new(TEST_CLIENT_SECRET), None);
+    client
+}
+
 /// The configuration of [`test_env_vars`].
 pub fn test_config(table_name: &str, sandbox_base: &str, overrides: &[(&str, &str)]) -> Config {
     let vars = test_env_vars(table_name, sandbox_base, overrides);

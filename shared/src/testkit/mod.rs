@@ -27,7 +27,7 @@ pub use bank::{Bank, all_transactions};
 pub use env::{
     DynamoEnv, LOCAL_CURSOR_KEY_SECRET_ID, LOCAL_TARABUT_SECRET_ID, TEST_CLIENT_SECRET,
     TEST_CURSOR_KEY, TestEnv, TestTable, deadline, dynamo_table, test_config, test_env_vars,
-    test_state,
+    test_state, test_tarabut_client,
 };
 pub use events::{Event, workspace_root};
 pub use gate::GatedTable;
