@@ -1,13 +1,13 @@
 //! Structured logs for Lambda: JSON lines on stdout, honouring Lambda's advanced logging
-//! controls (`AWS_LAMBDA_LOG_LEVEL`, `AWS_LAMBDA_LOG_FORMAT`), else `RUST_LOG`.
+//! controls (`AWS_LAMBDA_LOG_LEVEL`, `AWS_LAMBDA_LOG_FORMAT`), else `RUST_LOG` (a level, or
+//! `target=level` directives: `tracing_subscriber`'s `Targets`, which needs no regex engine).
 //!
 //! Whatever the level, the runtime, HTTP, TLS and AWS SDK crates log at INFO at most: at DEBUG
 //! and TRACE they print whole events (the caller's JWT in the `authorization` header), request
 //! headers (bearer tokens) and bodies (the client secret, a minted token).
 
 use tracing::{Level, Metadata};
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::{FilterExt, LevelFilter, filter_fn};
+use tracing_subscriber::filter::{FilterExt, LevelFilter, Targets, filter_fn};
 use tracing_subscriber::prelude::*;
 
 /// Crates (by the first segment of the log target) held to INFO. `lambda_*` covers
@@ -52,14 +52,10 @@ fn init_with_writer<W>(writer: W)
 where
     W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
 {
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .ok()
-        .and_then(|v| v.parse::<LevelFilter>().ok())
-        .unwrap_or(LevelFilter::INFO);
-    let filter = EnvFilter::builder()
-        .with_default_directive(level.into())
-        .from_env_lossy();
+    let filter = level_filter(
+        std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
+        std::env::var("RUST_LOG").ok().as_deref(),
+    );
     // A second filter, not directives added to the first: a more specific `RUST_LOG` directive
     // (`aws_smithy_runtime::client=trace`) would win over an added `aws_smithy_runtime=info`.
     let filter = filter.and(filter_fn(|m: &Metadata<'_>| allowed(m.target(), m.level())));
@@ -89,9 +85,45 @@ where
     };
 }
 
+/// Lambda's level when set (one level for everything), else `RUST_LOG`'s directives, else
+/// INFO. A target no directive names logs at the directive's default level, INFO without one;
+/// a malformed `RUST_LOG` is INFO, not silence.
+fn level_filter(lambda_level: Option<&str>, rust_log: Option<&str>) -> Targets {
+    if let Some(level) = lambda_level.and_then(|v| v.trim().parse::<LevelFilter>().ok()) {
+        return Targets::new().with_default(level);
+    }
+    let targets = rust_log
+        .and_then(|v| v.trim().parse::<Targets>().ok())
+        .unwrap_or_default();
+    match targets.default_level() {
+        Some(_) => targets,
+        None => targets.with_default(LevelFilter::INFO),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lambdas_level_wins_then_rust_log_directives_then_info() {
+        let f = level_filter(Some("WARN"), Some("debug"));
+        assert!(f.would_enable("shared", &Level::WARN));
+        assert!(!f.would_enable("shared", &Level::INFO));
+        let f = level_filter(None, Some("shared=debug"));
+        assert!(f.would_enable("shared::token", &Level::DEBUG));
+        assert!(f.would_enable("tarabut_sync", &Level::INFO));
+        assert!(!f.would_enable("tarabut_sync", &Level::DEBUG));
+        let f = level_filter(None, Some("trace"));
+        assert!(f.would_enable("tarabut_sync", &Level::TRACE));
+        for f in [
+            level_filter(None, None),
+            level_filter(Some("loud"), Some("=?=")),
+        ] {
+            assert!(f.would_enable("shared", &Level::INFO));
+            assert!(!f.would_enable("shared", &Level::DEBUG));
+        }
+    }
 
     #[test]
     fn transport_and_runtime_crates_stop_at_info() {
