@@ -172,5 +172,6 @@ pub async fn run(
         elapsed_ms = summary.elapsed_ms,
         "cron sync summary"
     );
+    crate::metrics::cron_summary(&summary);
     Ok(summary)
 }
