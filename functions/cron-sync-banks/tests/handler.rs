@@ -6,7 +6,7 @@ use std::time::Duration;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use shared::connections;
-use shared::scheduled_sync::CronSummary;
+use shared::scheduled_sync::{CronSummary, FailedRun};
 use shared::store::{Item, ItemExt};
 use shared::testkit::{
     ALICE, BOB, CAROL, Event, MetricsCapture, TestEnv, connection_item, deadline, user,
@@ -195,6 +195,34 @@ async fn the_run_reports_its_summary_as_one_emf_line() {
         ),
         4.0
     );
+}
+
+/// A run where most syncs fail (Tarabut answering 503 to every transactions call) fails the
+/// invocation, so Lambda's `Errors` metric and its alarm see it.
+#[tokio::test]
+async fn a_run_where_most_syncs_fail_fails_the_invocation() {
+    let env = TestEnv::start().await;
+    three_due(&env).await;
+    env.control
+        .fault(json!({"endpoint": "transactions", "status": 503}))
+        .await;
+    let event = Event::load("cron-sync-banks").0;
+    let result = cron_sync_banks::handle(
+        env.state.clone(),
+        LambdaEvent::new(event, Context::default()),
+    )
+    .await;
+    let error = result.expect_err("every sync failed: the invocation must fail");
+    let failed = error
+        .downcast_ref::<FailedRun>()
+        .unwrap_or_else(|| panic!("not a failed run: {error}"));
+    assert_eq!(counts(&failed.summary), [3, 0, 3, 0, 0], "{failed:?}");
+    assert!(
+        error.to_string().contains("3 of 3 attempted syncs failed"),
+        "{error}"
+    );
+    // The connections still got their failure recorded and back off like any failure.
+    assert_eq!(due_now(&env).await, 0);
 }
 
 #[tokio::test]
