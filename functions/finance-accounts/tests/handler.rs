@@ -224,6 +224,14 @@ async fn a_listing_is_audited() {
 #[tokio::test]
 async fn a_requests_log_lines_and_its_problem_carry_the_request_ids() {
     let env = TestEnv::start().await;
+    // The same refusal once before capturing: its log callsites are then registered before
+    // this thread's subscriber exists. tracing-core computes a callsite's interest racily when
+    // a scoped subscriber is created while another test's thread registers it, and can cache
+    // it as "never" for this subscriber too.
+    let warm_up = Event::load("finance-accounts").no_claims().request();
+    finance_accounts::handle(&env.state, warm_up)
+        .await
+        .expect("an answer");
     let logs = LogCapture::start();
     let mut context = Context::default();
     context.request_id = "lambda-req-7".into();

@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::emf::{Line, Unit};
-use super::layer::TARGET;
+use super::layer::dispatch;
 use crate::scheduled_sync::CronSummary;
 
 /// How one HTTP attempt at Tarabut ended (the `Status` dimension).
@@ -140,7 +140,7 @@ fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Hands the document to the subscriber's EMF layer. A document that cannot be rendered is
+/// Hands the document to the current subscriber's EMF layer. A document that cannot be rendered is
 /// a bug here, logged rather than written as an EMF line CloudWatch would reject.
 fn publish(line: Line) {
     // The wall clock, not the app's `Clock`: CloudWatch refuses data points far from now.
@@ -148,11 +148,7 @@ fn publish(line: Line) {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
     match line.render(now) {
-        Ok(document) => {
-            let text = document.to_string();
-            // The field is `emf` (`layer::FIELD`).
-            tracing::info!(target: TARGET, emf = text.as_str());
-        }
+        Ok(document) => dispatch(&document.to_string()),
         Err(e) => tracing::warn!(error = %e, "metric not emitted"),
     }
 }

@@ -4,16 +4,62 @@
 
 use std::io::Write;
 
-use tracing::field::{Field, Visit};
-use tracing::{Event, Subscriber};
+use tracing::callsite::{Callsite, Identifier};
+use tracing::field::{Field, FieldSet, Value, Visit};
+use tracing::metadata::Kind;
+use tracing::subscriber::Interest;
+use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer};
 
 /// The `tracing` target of metric events: the EMF layer takes only these, the log formatter
 /// never shows them.
 pub const TARGET: &str = "emf";
-/// The event field holding the rendered document (`events::publish` names it literally).
+/// The event field holding the rendered document.
 const FIELD: &str = "emf";
+
+/// The one callsite of metric events, dispatched by hand ([`dispatch`]).
+struct MetricCallsite;
+static CALLSITE: MetricCallsite = MetricCallsite;
+static METADATA: Metadata<'static> = Metadata::new(
+    "metric",
+    TARGET,
+    Level::INFO,
+    Some(file!()),
+    Some(line!()),
+    Some(module_path!()),
+    FieldSet::new(&[FIELD], Identifier(&CALLSITE)),
+    Kind::EVENT,
+);
+
+impl Callsite for MetricCallsite {
+    fn set_interest(&self, _: Interest) {}
+
+    fn metadata(&self) -> &Metadata<'_> {
+        &METADATA
+    }
+}
+
+/// Hands one EMF document to the current subscriber. Not through `tracing::info!`: the macro
+/// first reads its callsite's cached interest and the global max level, both computed over
+/// every live subscriber, and a subscriber a thread creates while another thread registers
+/// the callsite can find it cached as "never" (tracing-core rebuilds interest racily with
+/// scoped subscribers; seen in the parallel tests). A counter that silently loses events is
+/// worse than none: this asks the current subscriber every time (`enabled` first, as the
+/// macros do: it is what tells each layer's own filter to take the event or not).
+pub(super) fn dispatch(document: &str) {
+    let fields = METADATA.fields();
+    let Some(field) = fields.field(FIELD) else {
+        return;
+    };
+    let values = [(&field, Some(&document as &dyn Value))];
+    let values = fields.value_set(&values);
+    tracing::dispatcher::get_default(|current| {
+        if current.enabled(&METADATA) {
+            current.event(&Event::new(&METADATA, &values));
+        }
+    });
+}
 
 /// Writes metric events to `writer` (stdout in Lambda), one JSON object per line.
 pub struct EmfLayer<W> {

@@ -6,7 +6,8 @@
 //!   event happens (token manager, Tarabut client, sync, scheduled run, insights).
 //! - `emf`: rendering one document (pure).
 //! - `layer`: the sink, a `tracing` layer installed by [`crate::telemetry::init`] that writes
-//!   each document as a raw line.
+//!   each document as a raw line, and the dispatch of a document to the current subscriber
+//!   (by hand, not through the macros' cached interest: `layer.rs` says why).
 //!
 //! Why through `tracing`: no handle has to be threaded into every emitter, and a test sees
 //! exactly its own metrics by installing a subscriber for its thread
