@@ -14,6 +14,7 @@ use super::retry::{RetryPolicy, parse_retry_after};
 use super::types::*;
 use crate::config::TarabutSettings;
 use crate::identity::CustomerUserId;
+use crate::metrics;
 use crate::secret::Secret;
 use crate::time::Deadline;
 
@@ -318,11 +319,13 @@ impl TarabutClient {
             if remaining.is_zero() {
                 return Err(TarabutError::DeadlineExceeded);
             }
-            let outcome = match make()
+            let started = std::time::Instant::now();
+            let sent = make()
                 .timeout(self.request_timeout.min(remaining))
                 .send()
-                .await
-            {
+                .await;
+            metrics::tarabut_call(endpoint, metrics::CallStatus::of(&sent), started.elapsed());
+            let outcome = match sent {
                 Ok(response) => classify(response).await,
                 Err(e) if e.is_timeout() => Err((TarabutError::Timeout, None)),
                 Err(e) => Err((TarabutError::Transport(e.without_url().to_string()), None)),
