@@ -7,13 +7,13 @@ PROFILE ?= release
 TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 RUNS ?= 15
 
-.PHONY: help dev test test-rust check-template lint build package smoke bench bench-token bench-insights bench-cold sim mutants invoke clean
+.PHONY: help dev test test-rust check-template lint build package deploy smoke bench bench-token bench-insights bench-cold sim mutants invoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
 
-dev: ## run the whole API on http://127.0.0.1:3000 (embedded store, sandbox bank on :8600)
-	$(CARGO) run -p dev-server
+dev: ## run the whole API on http://127.0.0.1:3000 (embedded store, sandbox bank on :8600, secrets from a local Secrets Manager)
+	scripts/with-moto.sh $(CARGO) run -p dev-server
 
 test: test-rust check-template ## every test: the workspace against moto + dynalite + the sandbox, then the template checks
 
@@ -34,6 +34,10 @@ build: ## release binaries of every function for this host (what `make invoke` r
 package: ## what is deployed: every function as an arm64 bootstrap in target/lambda/<fn>/ (cargo-lambda, pinned)
 	scripts/package.sh
 
+deploy: package ## make package, then sam deploy --config-env $(ENV) (samconfig.toml): make deploy ENV=dev
+	@test -n "$(ENV)" || { echo "usage: make deploy ENV=<dev|prod> [PARAMS='K=V ...']"; exit 2; }
+	scripts/deploy.sh $(ENV)
+
 smoke: ## boot every packaged arm64 bootstrap under AWS's Lambda emulator (qemu-user) with its events, and check each answer
 	scripts/smoke.sh
 
@@ -41,7 +45,7 @@ bench: bench-token bench-insights bench-cold ## the benchmarks (results recorded
 
 bench-token: ## token coordination across N processes vs. per-process refresh; then under faults
 	$(CARGO) build --release -p token-probe
-	scripts/with-dynalite.sh target/release/token-bench
+	scripts/with-moto.sh scripts/with-dynalite.sh target/release/token-bench
 	target/release/token-faults
 
 bench-cold: ## cold start under AWS's emulator: a Rust function vs its Node.js 20 baseline, interleaved (RUNS=15)

@@ -8,7 +8,7 @@
 # The pinned tools (scripts/template/requirements.txt) go into .venv on first use and again
 # whenever that file changes. No AWS account is used: dummy credentials, no network but PyPI.
 #   scripts/check-template.sh
-# Env: CHECK_TEMPLATE_REGION (default me-south-1), CHECK_TEMPLATE_PYTHON (default python3, 3.10+),
+# Env: CHECK_TEMPLATE_REGION (default me-central-1, samconfig.toml's), CHECK_TEMPLATE_PYTHON (default python3, 3.10+),
 #      CHECK_TEMPLATE_VENV (default .venv), CHECK_TEMPLATE_INSTALL_ONLY=1 (install, then stop).
 set -euo pipefail
 
@@ -50,7 +50,7 @@ exec 9<&-
 if [ "${CHECK_TEMPLATE_INSTALL_ONLY:-}" = 1 ]; then exit 0; fi
 
 # --- an offline, account-free environment for the AWS tools ---------------------------------
-region="${CHECK_TEMPLATE_REGION:-me-south-1}"
+region="${CHECK_TEMPLATE_REGION:-me-central-1}"
 export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="$region" AWS_REGION="$region"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null

@@ -26,9 +26,10 @@ if [ -z "$fn" ] || [ ! -f "$root/functions/$fn/Cargo.toml" ]; then
   exit 2
 fi
 
-# The export function writes to S3: a fresh moto too (with-moto.sh), and the bucket events/env.json
-# names created in it below.
-if [ "$fn" = finance-export ] && [ "${INVOKE_SH_UNDER_MOTO:-}" != 1 ]; then
+# A fresh moto (with-moto.sh): the Secrets Manager every function that calls Tarabut (and the
+# transaction list) reads its secret from at init, and the export's S3, with the bucket
+# events/env.json names created in it below.
+if [ "${INVOKE_SH_UNDER_MOTO:-}" != 1 ]; then
   export INVOKE_SH_UNDER_MOTO=1
   exec "$here/with-moto.sh" "$0" "$@"
 fi
@@ -177,6 +178,7 @@ for _ in $(seq 1 "${RUNS:-1}"); do
     --env "TARABUT_TOKEN_URL=$sandbox/oauth/token" \
     --env "TARABUT_REDIRECT_URL=$redirect_url" \
     --env "AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB" \
+    --env "AWS_ENDPOINT_URL_SECRETS_MANAGER=$AWS_ENDPOINT_URL_SECRETS_MANAGER" \
     ${s3_env[@]+"${s3_env[@]}"} \
     --emulator "$INVOKE_EMULATOR" \
     --timeout-secs "${TIMEOUT_SECS:-30}" || status=$?

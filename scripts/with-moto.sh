@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs a command with a fresh moto server (a local S3 API, PyPI) on a free loopback port, with
-# AWS_ENDPOINT_URL_S3 and dummy credentials exported, and stops moto afterwards, even when the
-# command fails. Creates nothing in it: each test makes its own bucket. Installs the pinned moto
-# (scripts/moto/requirements.txt) into .venv-moto on first use and whenever that file changes.
+# Runs a command with a fresh moto server (local S3 and Secrets Manager APIs, PyPI) on a free
+# loopback port, with AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SECRETS_MANAGER and dummy
+# credentials exported, and stops moto afterwards, even when the command fails. Creates the two
+# local secrets the functions read at init (docs/architecture.md §7.1): finance-local/tarabut-client
+# ({"clientSecret": the sandbox's default}) and finance-local/cursor-key; nothing else (each test
+# makes its own bucket). Installs the pinned moto (scripts/moto/requirements.txt) into
+# .venv-moto on first use and whenever that file changes.
 #   scripts/with-moto.sh scripts/with-dynalite.sh cargo test --workspace
 # Env: WITH_MOTO_PYTHON (default python3, 3.9+), WITH_MOTO_VENV (default .venv-moto).
 set -euo pipefail
@@ -76,12 +79,21 @@ if [ "${ready:-0}" != 1 ]; then
 fi
 
 export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$port"
+export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$port"
 # Dummy credentials for the SDK (moto accepts any); not overriding ones already set keeps
 # with-dynalite.sh's, whichever wraps the other.
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
 export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
 export AWS_EC2_METADATA_DISABLED=true
-echo "with-moto: S3 API at $AWS_ENDPOINT_URL_S3" >&2
+
+# The local secrets: local values, never deployed ones (the sandbox's default client secret).
+"$venv/bin/python" - <<'PY'
+import os, boto3
+sm = boto3.client("secretsmanager", endpoint_url=os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"])
+sm.create_secret(Name="finance-local/tarabut-client", SecretString='{"clientSecret":"sandbox-secret"}')
+sm.create_secret(Name="finance-local/cursor-key", SecretString="local-cursor-key-not-a-secret-0123456789")
+PY
+echo "with-moto: S3 and Secrets Manager APIs at http://127.0.0.1:$port" >&2
 
 set +e
 "$@"

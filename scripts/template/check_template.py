@@ -5,7 +5,9 @@ The linters check that the template is valid CloudFormation/SAM. This checks tha
 template: one function per crate with the right build and binary, HTTP timeouts under API
 Gateway's limit, the JWT authorizer on every route but the Tarabut callback, the routes of
 docs/architecture.md §3, least-privilege DynamoDB permissions, the table the code expects, the variables
-the code reads, and an events/<crate>.json per function.
+the code reads (and no secret among them: secrets are read at init by ARN), the KMS key and
+its policy, the schedule and its dead-letter queue, the alarms, events/env.json against what
+`sam local invoke` passes, and an events/<crate>.json per function.
 
     python3 scripts/template/check_template.py [--repo DIR]
 
@@ -119,6 +121,47 @@ CALLS_TARABUT = set(HTTP_ROUTES) - {
     "finance-export",
 }
 
+#: Functions that call Tarabut at all (on a request, refresh=true on an insight, or the
+#: schedule): they, and only they, get the client secret's ARN and GetSecretValue on it.
+TARABUT_SECRET_FUNCTIONS = CALLS_TARABUT | SCHEDULED
+#: Secrets reach a function as ARNs only (issue 11 §2): variable -> (what its value must be:
+#: a Parameter's or a resource's !Ref, the functions that get it).
+SECRET_ARN_VARS: dict[str, tuple[str, set[str]]] = {
+    "TARABUT_SECRET_ARN": ("TarabutSecretArn", TARABUT_SECRET_FUNCTIONS),
+    "CURSOR_KEY_SECRET_ARN": ("CursorKeySecret", {"finance-transactions"}),
+}
+#: A variable name that says "secret": refused in any function's environment unless it names
+#: a reference (…_ARN), an address (…_URL, AWS_ENDPOINT_URL_*) or a duration (…_SECS/_MS/_DAYS:
+#: TOKEN_LEASE_SECS is a setting of the token manager, not a token).
+SECRET_WORDS = {"SECRET", "PASSWORD", "TOKEN", "KEY"}
+NOT_A_SECRET_SUFFIXES = ("_ARN", "_URL", "_SECS", "_MS", "_DAYS")
+DYNAMIC_SECRET_REFERENCES = ("{{resolve:secretsmanager", "{{resolve:ssm-secure")
+#: Endpoint overrides the SDK reads (local runs only). In AWS they must be absent: the Rust
+#: SDK takes an empty AWS_ENDPOINT_URL_<SERVICE> as the endpoint. So each is
+#: !If [<condition>, !Ref <parameter defaulting to "">, !Ref AWS::NoValue]; the S3 one only on
+#: the export function.
+SDK_ENDPOINT_VARS: dict[str, set[str] | None] = {
+    "AWS_ENDPOINT_URL_DYNAMODB": None,  # every function
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER": None,
+    "AWS_ENDPOINT_URL_S3": {"finance-export"},
+}
+#: Key actions that use the key (as opposed to administering it).
+KMS_USE = re.compile(r"^kms:(\*|Encrypt|Decrypt|ReEncrypt\w*\*?|GenerateDataKey\w*\*?|CreateGrant|GenerateMac|Sign)$")
+#: docs/operations.md: the namespace of the code's EMF metrics, and the metrics alarms read
+#: without dimensions (the dimension set must match exactly for an alarm to see the data).
+METRICS_NAMESPACE = "GulfFinance"
+UNDIMENSIONED_METRICS = {"TokenMinted", "TokenMintFailed", "CronDue", "CronSynced", "CronFailed", "CronReauth", "CronSkipped"}
+#: The alarms of issue 11 §3, by what they watch (namespace, metric).
+REQUIRED_ALARM_METRICS = {
+    ("GulfFinance", "CronFailed"), ("GulfFinance", "CronDue"), ("AWS/Lambda", "Invocations"),
+    ("AWS/ApiGateway", "5xx"), ("AWS/ApiGateway", "Latency"), ("AWS/Lambda", "Errors"),
+    ("AWS/Lambda", "Throttles"), ("AWS/DynamoDB", "ReadThrottleEvents"),
+    ("AWS/DynamoDB", "WriteThrottleEvents"), ("GulfFinance", "TokenMintFailed"),
+    ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+}
+ALARM_TOPIC = "AlarmTopicArn"
+SQS_MAX_RETENTION = 1209600
+
 #: API Gateway's HTTP API cuts an integration at 30 s; the function must end first.
 HTTP_MAX_TIMEOUT = 29
 LAMBDA_MAX_TIMEOUT = 900
@@ -134,6 +177,14 @@ RESERVED_ENV = re.compile(
 )
 TABLE_KEYS = [("pk", "HASH"), ("sk", "RANGE")]
 GSI_KEYS = [("gsi1pk", "HASH"), ("gsi1sk", "RANGE")]
+
+
+def secret_like(name: str) -> bool:
+    """TARABUT_CLIENT_SECRET, CURSOR_HMAC_KEY, API_TOKEN: yes. TARABUT_SECRET_ARN,
+    TARABUT_TOKEN_URL, TOKEN_LEASE_SECS, AWS_ENDPOINT_URL_SECRETS_MANAGER: no."""
+    if name.startswith("AWS_ENDPOINT_URL") or name.endswith(NOT_A_SECRET_SUFFIXES):
+        return False
+    return bool(SECRET_WORDS & set(name.split("_")))
 
 
 def logical_id(crate: str) -> str:
@@ -283,10 +334,14 @@ class Checker:
             ("schedule", self.check_schedule),
             ("environment", self.check_environment),
             ("secret", self.check_secret),
+            ("secret access", self.check_secret_access),
+            ("sdk endpoints", self.check_sdk_endpoints),
             ("logging", self.check_logging),
             ("permissions", self.check_permissions),
             ("export bucket", self.check_export_bucket),
             ("table", self.check_table),
+            ("kms key", self.check_kms_key),
+            ("alarms", self.check_alarms),
             ("events", self.check_events),
             ("env.json", self.check_env_json),
             ("outputs", self.check_outputs),
@@ -570,12 +625,44 @@ class Checker:
                 problems.append(f"{fid}: expected exactly one Schedule or ScheduleV2 event, found {kinds}")
                 continue
             props = next(iter(events.values())).get("Properties") or {}
+            if kinds == ["ScheduleV2"]:
+                problems.extend(self.schedule_v2(fid, props))
+            if self.prop(fid, "ReservedConcurrentExecutions") != 1:
+                problems.append(f"{fid}: ReservedConcurrentExecutions must be 1 (one scheduled run at a time)")
             expr = props.get("Schedule", props.get("ScheduleExpression"))
             if not is_ref(expr) or expr["Ref"] not in (self.tpl.get("Parameters") or {}):
                 problems.append(f"{fid}: the schedule expression should be a Ref to a Parameter (deployers tune the rate)")
             default = self.param_default(expr)
             if not (isinstance(default, str) and re.fullmatch(r"(rate|cron)\(.+\)", default)):
                 problems.append(f"{fid}: schedule {default!r} is not rate(...) or cron(...)")
+        return problems
+
+    def schedule_v2(self, fid: str, props: dict) -> list[str]:
+        problems = []
+        for key in ("RetryPolicy", "FlexibleTimeWindow", "DeadLetterConfig", "Input"):
+            if key not in props:
+                problems.append(f"{fid}: the ScheduleV2 event needs {key}")
+        if "Name" in props and not props.get("OmitName"):
+            problems.append(f"{fid}: a fixed schedule Name collides between two stacks in one account; OmitName: true")
+        arn = (props.get("DeadLetterConfig") or {}).get("Arn")
+        queue_id = arn.get("Fn::GetAtt", [None])[0] if isinstance(arn, dict) else None
+        queue = self.resources.get(queue_id) if queue_id else None
+        if "DeadLetterConfig" in props:
+            if not queue or queue.get("Type") != "AWS::SQS::Queue":
+                problems.append(f"{fid}: DeadLetterConfig.Arn must be !GetAtt of an AWS::SQS::Queue in the template")
+            else:
+                q = queue.get("Properties") or {}
+                if not (q.get("SqsManagedSseEnabled") is True or q.get("KmsMasterKeyId")):
+                    problems.append(f"{queue_id}: the dead-letter queue must be encrypted")
+                if q.get("MessageRetentionPeriod") != SQS_MAX_RETENTION:
+                    problems.append(f"{queue_id}: MessageRetentionPeriod must be {SQS_MAX_RETENTION} (14 days)")
+                dims = [
+                    ((a.get("Properties") or {}).get("Dimensions") or [])
+                    for a in self.of_type("AWS::CloudWatch::Alarm").values()
+                    if (a.get("Properties") or {}).get("MetricName") == "ApproximateNumberOfMessagesVisible"
+                ]
+                if not any(is_getatt(d.get("Value"), queue_id, "QueueName") for ds in dims for d in ds):
+                    problems.append(f"{queue_id}: no alarm on its ApproximateNumberOfMessagesVisible")
         return problems
 
     def config_variables(self) -> tuple[set[str], set[str]]:
@@ -594,7 +681,7 @@ class Checker:
             env = (self.prop(fid, "Environment") or {}).get("Variables") or {}
             for missing in sorted(required - set(env)):
                 problems.append(f"{fid}: {missing} is not set (shared/src/config.rs requires it; init would fail)")
-            for name in sorted(set(env) - required - optional):
+            for name in sorted(set(env) - required - optional - set(SECRET_ARN_VARS) - set(SDK_ENDPOINT_VARS)):
                 if RESERVED_ENV.match(name):
                     problems.append(f"{fid}: {name} is reserved by Lambda and cannot be set")
                 else:
@@ -650,17 +737,113 @@ class Checker:
                 problems.append(f"{fid}: sets EXPORT_BUCKET but is not an export function (BUCKET_ACTIONS)")
         return problems
 
+    def env_of(self, fid: str) -> dict:
+        return (self.prop(fid, "Environment") or {}).get("Variables") or {}
+
     def check_secret(self) -> list[str]:
+        """No secret in any function's environment: not as a value, not as a dynamic reference
+        (resolved into the configuration that GetFunctionConfiguration shows), not under a
+        name that says secret. A function reads a secret at init, by its ARN."""
         problems = []
         for fid in self.functions:
-            env = (self.prop(fid, "Environment") or {}).get("Variables") or {}
-            for name in ("TARABUT_CLIENT_SECRET", "CURSOR_HMAC_KEY"):
-                value = env.get(name)
-                text = value.get("Fn::Sub") if isinstance(value, dict) else value
-                if isinstance(text, list):
-                    text = text[0]
-                if not (isinstance(text, str) and text.startswith("{{resolve:secretsmanager:")):
-                    problems.append(f"{fid}: {name} must be a {{{{resolve:secretsmanager:...}}}} dynamic reference, never a value")
+            for name, value in self.env_of(fid).items():
+                text = json.dumps(value)
+                if any(r in text for r in DYNAMIC_SECRET_REFERENCES):
+                    problems.append(f"{fid}: {name} resolves a secret into the environment ({text}); pass the secret's ARN (*_SECRET_ARN) and read it at init")
+                elif secret_like(name):
+                    problems.append(f"{fid}: {name} looks like a secret in the environment; pass the secret's ARN (a name ending in _ARN) and read it at init")
+        return problems
+
+    def secret_arn_of(self, target: str) -> Any:
+        """What GetSecretValue must name for a SECRET_ARN_VARS target: the Parameter's !Ref, or
+        the stack's secret by the ARN its fixed Name gives (its !Ref would be a cycle with the
+        key policy that names the role)."""
+        params = self.tpl.get("Parameters") or {}
+        if target in params:
+            return {"Ref": target}
+        res = self.resources.get(target) or {}
+        name = (res.get("Properties") or {}).get("Name")
+        sub = name.get("Fn::Sub") if isinstance(name, dict) else name
+        if not isinstance(sub, str):
+            raise ValueError(f"{target}: Name must be a fixed string or !Sub (role policies name it by ARN)")
+        return {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:" + sub + "-??????"}
+
+    def check_secret_access(self) -> list[str]:
+        """Each *_SECRET_ARN goes to exactly its functions, and GetSecretValue on exactly that
+        secret goes to exactly the functions that have the variable."""
+        problems = []
+        params = self.tpl.get("Parameters") or {}
+        for var, (target, crates) in SECRET_ARN_VARS.items():
+            if target in params:
+                pattern = str(params[target].get("AllowedPattern", ""))
+                if "secretsmanager" not in pattern:
+                    problems.append(f"parameter {target}: AllowedPattern must accept only a Secrets Manager ARN")
+            elif (self.resources.get(target) or {}).get("Type") != "AWS::SecretsManager::Secret":
+                problems.append(f"{var} names {target}, which is neither a Parameter nor an AWS::SecretsManager::Secret")
+                continue
+        secret = self.resources.get("CursorKeySecret") or {}
+        sp = secret.get("Properties") or {}
+        gen = sp.get("GenerateSecretString") or {}
+        if secret:
+            if not (isinstance(gen.get("PasswordLength"), int) and gen["PasswordLength"] >= 64):
+                problems.append("CursorKeySecret: GenerateSecretString.PasswordLength must be at least 64")
+            if gen.get("ExcludePunctuation") is not True or "SecretStringTemplate" in gen or "GenerateStringKey" in gen:
+                problems.append("CursorKeySecret: a plain generated string (ExcludePunctuation: true, no JSON template)")
+            key = sp.get("KmsKeyId")
+            if not any(is_getatt(key, k, "Arn") or is_ref(key, k) for k in self.of_type("AWS::KMS::Key")):
+                problems.append("CursorKeySecret: KmsKeyId must be the stack's KMS key")
+        for fid in self.functions:
+            crate = self.crate_of.get(fid)
+            env = self.env_of(fid)
+            want_resources = []
+            for var, (target, crates) in SECRET_ARN_VARS.items():
+                if crate in crates:
+                    if not is_ref(env.get(var), target):
+                        problems.append(f"{fid}: {var} must be !Ref {target}")
+                    want_resources.append(self.secret_arn_of(target))
+                elif var in env:
+                    problems.append(f"{fid}: sets {var} but its code reads no such secret (SECRET_ARN_VARS)")
+            got_resources = []
+            for policy in as_list((self.functions[fid].get("Properties") or {}).get("Policies") or []):
+                for st in as_list((policy or {}).get("Statement") if isinstance(policy, dict) else []):
+                    actions = [a for a in as_list(st.get("Action")) if str(a).startswith("secretsmanager:")]
+                    if not actions:
+                        continue
+                    if actions != ["secretsmanager:GetSecretValue"]:
+                        problems.append(f"{fid}: secretsmanager actions {actions}; only GetSecretValue")
+                    got_resources.extend(as_list(st.get("Resource")))
+            for res in got_resources:
+                if res not in want_resources:
+                    problems.append(f"{fid}: GetSecretValue on {json.dumps(res)}, a secret it has no *_SECRET_ARN for")
+            for res in want_resources:
+                if res not in got_resources:
+                    problems.append(f"{fid}: lacks GetSecretValue on {json.dumps(res)} (AccessDenied at init)")
+        return problems
+
+    def check_sdk_endpoints(self) -> list[str]:
+        problems = []
+        params = self.tpl.get("Parameters") or {}
+        conditions = self.tpl.get("Conditions") or {}
+        for fid in self.functions:
+            crate = self.crate_of.get(fid)
+            env = self.env_of(fid)
+            for var, only in SDK_ENDPOINT_VARS.items():
+                if var not in env:
+                    continue
+                if only is not None and crate not in only:
+                    problems.append(f"{fid}: {var} is only for {sorted(only)}")
+                value = env[var]
+                branches = value.get("Fn::If") if isinstance(value, dict) else None
+                ok = (
+                    isinstance(branches, list) and len(branches) == 3 and branches[0] in conditions
+                    and is_ref(branches[1]) and (params.get(branches[1]["Ref"]) or {}).get("Default") == ""
+                    and is_ref(branches[2], "AWS::NoValue")
+                )
+                if not ok:
+                    problems.append(
+                        f"{fid}: {var} must be !If [<condition>, !Ref <parameter with Default \"\">, !Ref AWS::NoValue]: "
+                        "set in AWS, even empty, the SDK sends every call there"
+                    )
         return problems
 
     def check_logging(self) -> list[str]:
@@ -669,6 +852,10 @@ class Checker:
             logging = self.prop(fid, "LoggingConfig") or {}
             if logging.get("LogFormat") != "JSON":
                 problems.append(f"{fid}: LoggingConfig.LogFormat must be JSON (shared::telemetry writes JSON lines)")
+            if logging.get("SystemLogLevel") not in ("INFO", "DEBUG"):
+                problems.append(f"{fid}: SystemLogLevel {logging.get('SystemLogLevel')!r} drops the START/REPORT lines (duration, memory, init); INFO keeps them")
+            if self.prop(fid, "Tracing") != "Active":
+                problems.append(f"{fid}: Tracing must be Active")
             group = logging.get("LogGroup")
             if group is not None:
                 ref = group.get("Ref") if is_ref(group) else None
@@ -692,10 +879,9 @@ class Checker:
 
     def check_permissions(self) -> list[str]:
         problems = []
-        tables = list(self.of_type("AWS::DynamoDB::Table"))
-        table = tables[0] if len(tables) == 1 else "Table"
+        table_arn = self.table_arn()
         index = self.gsi_name()
-        index_arn = "${" + table + ".Arn}/index/" + index
+        index_arn = table_arn + "/index/" + index
         for fid in self.functions:
             props = self.functions[fid].get("Properties") or {}
             crate = self.crate_of.get(fid)
@@ -713,8 +899,12 @@ class Checker:
                     if st.get("Effect") != "Allow" or "NotAction" in st or "NotResource" in st:
                         problems.append(f"{fid}: statements must be plain Allow/Action/Resource")
                     for a in sorted(actions):
-                        if "*" in a or not a.startswith(("dynamodb:", "s3:")):
-                            problems.append(f"{fid}: action {a!r}: only named dynamodb: and s3: actions")
+                        if "*" in a or not a.startswith(("dynamodb:", "s3:", "secretsmanager:")):
+                            problems.append(f"{fid}: action {a!r}: only named dynamodb:, s3: and secretsmanager: actions")
+                    if any(a.startswith("secretsmanager:") for a in actions):
+                        if not all(a.startswith("secretsmanager:") for a in actions):
+                            problems.append(f"{fid}: secretsmanager: and other actions in one statement")
+                        continue  # check_secret_access
                     s3 = {a for a in actions if a.startswith("s3:")}
                     if s3 and s3 != actions:
                         problems.append(f"{fid}: s3: and dynamodb: actions in one statement")
@@ -724,12 +914,12 @@ class Checker:
                                 on_exports |= actions
                             else:
                                 problems.append(f"{fid}: resource {res!r}: s3: actions only on {EXPORT_OBJECTS}")
-                        elif is_getatt(res, table, "Arn"):
+                        elif isinstance(res, dict) and res.get("Fn::Sub") == table_arn:
                             on_table |= actions
                         elif isinstance(res, dict) and res.get("Fn::Sub") == index_arn:
                             on_index |= actions
                         else:
-                            problems.append(f"{fid}: resource {res!r}: only the table's Arn or {index_arn}")
+                            problems.append(f"{fid}: resource {res!r}: only !Sub {table_arn} or its /index/{index}")
             if crate is None:
                 continue
             want_table = TABLE_ACTIONS.get(crate, set())
@@ -745,6 +935,18 @@ class Checker:
                 if want - got:
                     problems.append(f"{fid}: {label} lacks {sorted(want - got)} that its code calls (AccessDenied at run time)")
         return problems
+
+    def table_arn(self) -> str:
+        """The table's ARN as the role policies must write it: built from its fixed TableName,
+        since !GetAtt Table.Arn would make a cycle (role -> table -> KMS key -> role)."""
+        tables = self.of_type("AWS::DynamoDB::Table")
+        if len(tables) != 1:
+            raise ValueError("expected exactly one AWS::DynamoDB::Table")
+        name = (next(iter(tables.values())).get("Properties") or {}).get("TableName")
+        sub = name.get("Fn::Sub") if isinstance(name, dict) else name
+        if not isinstance(sub, str):
+            raise ValueError("the table needs a TableName (a string or !Sub) for the role policies to name it")
+        return "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/" + sub
 
     def gsi_name(self) -> str:
         text = (self.repo / "shared/src/store/mod.rs").read_text(encoding="utf-8")
@@ -794,8 +996,94 @@ class Checker:
             )
         if not (p.get("PointInTimeRecoverySpecification") or {}).get("PointInTimeRecoveryEnabled"):
             problems.append(f"{tid}: point-in-time recovery must be enabled")
-        if not (p.get("SSESpecification") or {}).get("SSEEnabled"):
+        sse = p.get("SSESpecification") or {}
+        if not sse.get("SSEEnabled"):
             problems.append(f"{tid}: SSESpecification.SSEEnabled must be true")
+        key = sse.get("KMSMasterKeyId")
+        if sse.get("SSEType") != "KMS" or not any(is_getatt(key, k, "Arn") or is_ref(key, k) for k in self.of_type("AWS::KMS::Key")):
+            problems.append(f"{tid}: SSESpecification must be SSEType KMS with KMSMasterKeyId the stack's AWS::KMS::Key (a customer-managed key)")
+        return problems
+
+    def check_kms_key(self) -> list[str]:
+        """The customer-managed key: rotated, retained with the table, and a policy under which
+        the account may administer it but only the stack's function roles may use it, and only
+        through DynamoDB or Secrets Manager."""
+        keys = self.of_type("AWS::KMS::Key")
+        if len(keys) != 1:
+            return [f"expected exactly one AWS::KMS::Key (the table's), found {len(keys)}"]
+        (kid, key), = keys.items()
+        p = key.get("Properties") or {}
+        problems = []
+        if p.get("EnableKeyRotation") is not True:
+            problems.append(f"{kid}: EnableKeyRotation must be true")
+        for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+            if key.get(policy) != "Retain":
+                problems.append(f"{kid}: {policy} must be Retain (the retained table is unreadable without it)")
+        if not any(is_ref((a.get("Properties") or {}).get("TargetKeyId"), kid) for a in self.of_type("AWS::KMS::Alias").values()):
+            problems.append(f"{kid}: no AWS::KMS::Alias names it")
+        roles = {f"{fid}Role": fid for fid in self.functions}
+        dynamodb_users: set[str] = set()
+        for st in as_list((p.get("KeyPolicy") or {}).get("Statement")):
+            sid = st.get("Sid", "?")
+            if st.get("Effect") != "Allow" or "NotAction" in st or "NotPrincipal" in st:
+                problems.append(f"{kid}.{sid}: statements must be plain Allow/Principal/Action")
+                continue
+            use = [a for a in as_list(st.get("Action")) if KMS_USE.match(str(a))]
+            principal = st.get("Principal")
+            aws = as_list(principal.get("AWS") or []) if isinstance(principal, dict) else [principal]
+            cond = st.get("Condition") or {}
+            via = json.dumps((cond.get("StringEquals") or {}).get("kms:ViaService"))
+            context = (cond.get("StringLike") or {}).get("kms:EncryptionContext:SecretARN")
+            grant_for_aws = str((cond.get("Bool") or {}).get("kms:GrantIsForAWSResource")).lower() == "true"
+            for who in aws:
+                if who == "*":
+                    problems.append(f"{kid}.{sid}: Principal * (name the roles)")
+                    continue
+                if not use:
+                    continue
+                role = who.get("Fn::GetAtt", [None])[0] if isinstance(who, dict) else None
+                account = isinstance(who, dict) and "Fn::Sub" in who and ":root" in str(who["Fn::Sub"])
+                if role in roles:
+                    if "dynamodb." in via:
+                        dynamodb_users.add(roles[role])
+                    elif not ("secretsmanager." in via and context):
+                        problems.append(f"{kid}.{sid}: {role} may use the key only via DynamoDB or, for one secret, Secrets Manager")
+                elif account:
+                    # The deployer: DynamoDB's grant at table creation, or a secret value it writes.
+                    if not (("dynamodb." in via and set(use) == {"kms:CreateGrant"} and grant_for_aws)
+                            or ("secretsmanager." in via and context)):
+                        problems.append(f"{kid}.{sid}: the account may administer the key, not use it ({use})")
+                else:
+                    problems.append(f"{kid}.{sid}: {json.dumps(who)} may use the key; only the stack's function roles")
+        for fid in sorted(set(self.functions) - dynamodb_users):
+            problems.append(f"{kid}: {fid}Role may not use the key via DynamoDB: every table call would be refused")
+        return problems
+
+    def check_alarms(self) -> list[str]:
+        """The alarms of docs/operations.md, each notifying the optional topic."""
+        problems = []
+        params = self.tpl.get("Parameters") or {}
+        if (params.get(ALARM_TOPIC) or {}).get("Default") != "":
+            problems.append(f"parameter {ALARM_TOPIC} must exist and default to \"\" (alarms without a topic)")
+        watched = set()
+        for aid, alarm in self.of_type("AWS::CloudWatch::Alarm").items():
+            p = alarm.get("Properties") or {}
+            for key in ("AlarmActions", "OKActions"):
+                branches = (p.get(key) or {}).get("Fn::If") if isinstance(p.get(key), dict) else None
+                if not (isinstance(branches, list) and len(branches) == 3 and branches[1] == [{"Ref": ALARM_TOPIC}]
+                        and is_ref(branches[2], "AWS::NoValue")):
+                    problems.append(f"{aid}: {key} must be !If [<condition>, [!Ref {ALARM_TOPIC}], !Ref AWS::NoValue]")
+            metrics = [((m.get("MetricStat") or {}).get("Metric") or {}) for m in p.get("Metrics") or []]
+            if "MetricName" in p:
+                metrics.append(p)
+            for m in metrics:
+                if not m:
+                    continue
+                watched.add((m.get("Namespace"), m.get("MetricName")))
+                if m.get("Namespace") == METRICS_NAMESPACE and m.get("MetricName") in UNDIMENSIONED_METRICS and m.get("Dimensions"):
+                    problems.append(f"{aid}: {m.get('MetricName')} is published without dimensions (docs/operations.md); with Dimensions the alarm sees no data")
+        for ns, name in sorted(REQUIRED_ALARM_METRICS - watched):
+            problems.append(f"no alarm watches {ns} {name}")
         return problems
 
     def check_events(self) -> list[str]:
@@ -834,20 +1122,44 @@ class Checker:
             kinds = [e.get("Type") for e in self.events(fid).values()]
             if kinds == ["Schedule"] and event.get("source") != "aws.events":
                 problems.append(f"events/{crate}.json: a Schedule event comes from aws.events (EventBridge rule)")
+            if kinds == ["ScheduleV2"]:
+                raw = (next(iter(self.events(fid).values())).get("Properties") or {}).get("Input")
+                try:
+                    delivered = json.loads(raw) if isinstance(raw, str) else None
+                except ValueError:
+                    delivered = None
+                if not isinstance(delivered, dict):
+                    problems.append(f"{fid}: the ScheduleV2 Input must be a JSON object (Lambda targets need JSON)")
+                elif set(event) != set(delivered) or event.get("source") != delivered.get("source"):
+                    problems.append(f"events/{crate}.json: keys {sorted(event)}, but the schedule delivers {sorted(delivered)} (its Input)")
         return problems
 
     def check_env_json(self) -> list[str]:
-        """events/env.json (sam local invoke --env-vars) must set what the template sets."""
+        """events/env.json (sam local invoke --env-vars, make invoke) against the template.
+        SAM passes a function only the variables the template declares for it: a key nobody
+        declares is silently dropped, and a declared one missing here keeps the template's value
+        (unresolvable locally). "Parameters" applies to every function that declares the key."""
         path = self.repo / "events" / "env.json"
         if not path.is_file():
             return []
         env = json.loads(path.read_text(encoding="utf-8"))
-        local = set((env.get("Parameters") or {}))
+        problems = []
+        shared = set(env.get("Parameters") or {})
+        declared_anywhere: set[str] = set()
+        for section in sorted(set(env) - {"Parameters"} - set(self.functions)):
+            problems.append(f"events/env.json: section {section!r} is not a function of the template")
         for fid in self.functions:
-            local |= set(env.get(fid) or {})
-        wanted = set(((self.globals.get("Environment") or {}).get("Variables") or {}))
-        missing = sorted(wanted - local)
-        return [f"events/env.json lacks {', '.join(missing)}"] if missing else []
+            declared = set(self.env_of(fid))
+            declared_anywhere |= declared
+            own = set(env.get(fid) or {})
+            for name in sorted(own - declared):
+                problems.append(f"events/env.json: {fid}.{name} is not declared by {fid} (SAM drops it)")
+            missing = sorted(declared - own - shared)
+            if missing:
+                problems.append(f"events/env.json lacks {', '.join(missing)} for {fid}")
+        for name in sorted(shared - declared_anywhere):
+            problems.append(f"events/env.json: Parameters.{name} is declared by no function (SAM drops it)")
+        return problems
 
     def check_outputs(self) -> list[str]:
         outputs = self.tpl.get("Outputs") or {}

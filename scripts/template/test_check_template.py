@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -21,8 +22,43 @@ import check_template as ct  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 CRATES = sorted(set(ct.HTTP_ROUTES) | ct.SCHEDULED)
-#: What the checker reads from the code; copied as they are.
+#: What the checker reads from the code; copied as they are (config.rs: see Fixture).
 CODE_FILES = ["shared/src/config.rs", "shared/src/store/mod.rs", "shared/src/store/item.rs"]
+#: How the role policies name the table (its ARN from its fixed name; check_template.table_arn).
+TABLE_RES = 'Resource: !Sub "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${AWS::StackName}-finance"'
+#: events/env.json as the template's contract wants it (issue 11): "Parameters" for every
+#: function that declares the key, the export function's own section. Written here rather than
+#: copied, so these tests check the checker; the real file is checked by check-template.sh.
+ENV_JSON = {
+    "Parameters": {
+        "TABLE_NAME": "finance-local",
+        "TARABUT_BASE_URL": "http://127.0.0.1:8600",
+        "TARABUT_TOKEN_URL": "http://127.0.0.1:8600/oauth/token",
+        "TARABUT_CLIENT_ID": "sandbox-client",
+        "TARABUT_REDIRECT_URL": "http://127.0.0.1:3000/tarabut/callback",
+        "APP_REDIRECT_URL": "http://127.0.0.1:3000/app/linked",
+        "TOKEN_REFRESH_BUFFER_SECS": "300",
+        "TOKEN_MIN_VALIDITY_SECS": "30",
+        "TOKEN_LEASE_SECS": "10",
+        "SYNC_CONCURRENCY": "32",
+        "USER_SYNC_MIN_INTERVAL_SECS": "60",
+        "AUDIT_RETENTION_DAYS": "1826",
+        "RETENTION_DAYS": "731",
+        "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000",
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:5001",
+        "TARABUT_SECRET_ARN": "arn:aws:secretsmanager:me-central-1:123456789012:secret:tarabut/client-AbCdEf",
+        "CURSOR_KEY_SECRET_ARN": "arn:aws:secretsmanager:me-central-1:123456789012:secret:finance-local/cursor-key-AbCdEf",
+    },
+    "FinanceExportFunction": {
+        "EXPORT_BUCKET": "finance-exports-local",
+        "EXPORT_URL_TTL_SECS": "300",
+        "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:5000",
+    },
+}
+#: Reads of a secret from the environment, which issue 11 §2 moves to Secrets Manager: left
+#: out of the fixture's config.rs so these tests do not depend on that change having landed
+#: (a line that no longer exists is simply not there to drop).
+ENV_SECRET_READS = re.compile(r'.*env\.required\("(TARABUT_CLIENT_SECRET|CURSOR_HMAC_KEY)"\).*\n')
 
 
 def http_event(method: str, path: str) -> dict:
@@ -47,9 +83,10 @@ class Fixture:
         for rel in CODE_FILES:
             (self.dir / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(REPO / rel, self.dir / rel)
+        config = self.dir / "shared/src/config.rs"
+        config.write_text(ENV_SECRET_READS.sub("", config.read_text(encoding="utf-8")), encoding="utf-8")
         (self.dir / "events").mkdir()
-        if (REPO / "events/env.json").is_file():
-            shutil.copy(REPO / "events/env.json", self.dir / "events/env.json")
+        self.write("events/env.json", json.dumps(ENV_JSON))
         for crate in CRATES:
             self.add_crate(crate)
             real = REPO / "events" / f"{crate}.json"
@@ -188,8 +225,8 @@ class CheckTemplateTest(unittest.TestCase):
     # -- permissions
 
     def test_extra_action(self):
-        self.fx.edit("template.yaml", "Action: [dynamodb:Query]\n              Resource: !GetAtt Table.Arn",
-                     "Action: [dynamodb:Query, dynamodb:DeleteItem]\n              Resource: !GetAtt Table.Arn")
+        self.fx.edit("template.yaml", "Action: [dynamodb:Query]\n              " + TABLE_RES,
+                     "Action: [dynamodb:Query, dynamodb:DeleteItem]\n              " + TABLE_RES)
         self.assertReported("FinanceConnectionsFunction: table grants ['dynamodb:DeleteItem']")
 
     def test_missing_action(self):
@@ -200,7 +237,7 @@ class CheckTemplateTest(unittest.TestCase):
     def test_broad_policy_template(self):
         self.fx.edit(
             "template.yaml",
-            "      Policies:\n        - Version: \"2012-10-17\"\n          Statement:\n            - Effect: Allow\n              Action: [dynamodb:Query]\n              Resource: !GetAtt Table.Arn\n",
+            "      Policies:\n        - Version: \"2012-10-17\"\n          Statement:\n            - Effect: Allow\n              Action: [dynamodb:Query]\n              " + TABLE_RES + "\n",
             "      Policies:\n        - DynamoDBCrudPolicy:\n            TableName: !Ref Table\n",
         )
         self.assertReported("is not an explicit statement")
@@ -208,13 +245,13 @@ class CheckTemplateTest(unittest.TestCase):
     def test_index_granted_to_a_function_that_does_not_query_it(self):
         self.fx.edit(
             "template.yaml",
-            "      Policies:\n        - Version: \"2012-10-17\"\n          Statement:\n            - Effect: Allow\n              Action: [dynamodb:Query]\n              Resource: !GetAtt Table.Arn\n",
-            "      Policies:\n        - Version: \"2012-10-17\"\n          Statement:\n            - Effect: Allow\n              Action: [dynamodb:Query]\n              Resource: [!GetAtt Table.Arn, !Sub '${Table.Arn}/index/gsi1']\n",
+            "      Policies:\n        - Version: \"2012-10-17\"\n          Statement:\n            - Effect: Allow\n              Action: [dynamodb:Query]\n              " + TABLE_RES + "\n",
+            "      Policies:\n        - Version: \"2012-10-17\"\n          Statement:\n            - Effect: Allow\n              Action: [dynamodb:Query]\n              Resource:\n                - !Sub \"arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${AWS::StackName}-finance\"\n                - !Sub \"arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${AWS::StackName}-finance/index/gsi1\"\n",
         )
         self.assertReported("FinanceConnectionsFunction: index gsi1 grants ['dynamodb:Query']")
 
     def test_wildcard_resource(self):
-        self.fx.edit("template.yaml", "Action: [dynamodb:Query]\n              Resource: !GetAtt Table.Arn",
+        self.fx.edit("template.yaml", "Action: [dynamodb:Query]\n              " + TABLE_RES,
                      "Action: [dynamodb:Query]\n              Resource: '*'")
         self.assertReported("resource '*'")
 
@@ -268,13 +305,102 @@ class CheckTemplateTest(unittest.TestCase):
                      "        SYNC_CONCURRENCY: !Ref SyncConcurrency\n        AWS_LAMBDA_LOG_FORMAT: JSON\n")
         self.assertReported("AWS_LAMBDA_LOG_FORMAT is reserved by Lambda")
 
-    def test_literal_secret(self):
+    # -- no secret in an environment (issue 11 §2)
+
+    def test_client_secret_in_globals(self):
+        self.fx.edit("template.yaml", "        RETENTION_DAYS: !Ref RetentionDays\n",
+                     "        RETENTION_DAYS: !Ref RetentionDays\n"
+                     "        TARABUT_CLIENT_SECRET: !Sub \"{{resolve:secretsmanager:${TarabutSecretArn}:SecretString:clientSecret}}\"\n")
+        self.assertReported("secret: TarabutConnectFunction: TARABUT_CLIENT_SECRET resolves a secret into the environment")
+
+    def test_literal_secret_under_a_secret_name(self):
+        self.fx.edit("template.yaml", "        RETENTION_DAYS: !Ref RetentionDays\n",
+                     "        RETENTION_DAYS: !Ref RetentionDays\n        CURSOR_HMAC_KEY: 0123456789abcdef0123456789abcdef\n")
+        self.assertReported("CURSOR_HMAC_KEY looks like a secret in the environment")
+
+    def test_ssm_secure_reference_under_any_name(self):
+        self.fx.edit("template.yaml", "        RETENTION_DAYS: !Ref RetentionDays\n",
+                     "        RETENTION_DAYS: !Ref RetentionDays\n        TARABUT_CLIENT: '{{resolve:ssm-secure:/tarabut/client}}'\n")
+        self.assertReported("TARABUT_CLIENT resolves a secret into the environment")
+
+    def test_names_that_are_not_secrets(self):
+        for name in ("TARABUT_SECRET_ARN", "TARABUT_TOKEN_URL", "TOKEN_LEASE_SECS", "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
+            self.assertFalse(ct.secret_like(name), name)
+        for name in ("TARABUT_CLIENT_SECRET", "CURSOR_HMAC_KEY", "API_TOKEN", "DB_PASSWORD"):
+            self.assertTrue(ct.secret_like(name), name)
+
+    def test_secret_arn_given_to_a_function_that_does_not_call_tarabut(self):
+        self.fx.edit("template.yaml", "        RETENTION_DAYS: !Ref RetentionDays\n",
+                     "        RETENTION_DAYS: !Ref RetentionDays\n        TARABUT_SECRET_ARN: !Ref TarabutSecretArn\n")
+        self.assertReported("FinanceConnectionsFunction: sets TARABUT_SECRET_ARN but its code reads no such secret")
+
+    def test_tarabut_caller_without_get_secret_value(self):
+        text = (self.fx.dir / "template.yaml").read_text()
+        block = text[text.index("  TarabutSyncFunction:"):text.index("  FinanceConnectionsFunction:")]
+        grant = "            - Effect: Allow\n              Action: [secretsmanager:GetSecretValue]\n              Resource: !Ref TarabutSecretArn\n"
+        self.assertIn(grant, block)
+        self.fx.write("template.yaml", text.replace(block, block.replace(grant, "")))
+        self.assertReported("TarabutSyncFunction: lacks GetSecretValue on")
+
+    def test_get_secret_value_without_the_secret_arn(self):
         self.fx.edit(
             "template.yaml",
-            'TARABUT_CLIENT_SECRET: !Sub "{{resolve:secretsmanager:${TarabutSecretName}:SecretString:clientSecret}}"',
-            "TARABUT_CLIENT_SECRET: s3cr3t",
+            "            # The caller's connection items and account items (erasure::visible_accounts).\n",
+            "            - Effect: Allow\n              Action: [secretsmanager:GetSecretValue]\n              Resource: !Ref TarabutSecretArn\n"
+            "            # The caller's connection items and account items (erasure::visible_accounts).\n",
         )
-        self.assertReported("TARABUT_CLIENT_SECRET must be a {{resolve:secretsmanager:...}} dynamic reference")
+        self.assertReported("FinanceAccountsFunction: GetSecretValue on {\"Ref\": \"TarabutSecretArn\"}, a secret it has no *_SECRET_ARN for")
+
+    def test_sdk_endpoint_set_even_when_empty(self):
+        self.fx.edit("template.yaml",
+                     "AWS_ENDPOINT_URL_DYNAMODB: !If [HasLocalDynamoDbEndpoint, !Ref LocalDynamoDbEndpoint, !Ref AWS::NoValue]",
+                     "AWS_ENDPOINT_URL_DYNAMODB: !Ref LocalDynamoDbEndpoint")
+        self.assertReported("AWS_ENDPOINT_URL_DYNAMODB must be !If")
+
+    # -- the KMS key
+
+    def test_table_on_an_aws_owned_key(self):
+        self.fx.edit("template.yaml", "        SSEType: KMS\n        KMSMasterKeyId: !GetAtt DataKey.Arn\n", "")
+        self.assertReported("SSESpecification must be SSEType KMS")
+
+    def test_account_allowed_to_decrypt(self):
+        self.fx.edit("template.yaml", "            Action: kms:DescribeKey\n", "            Action: [kms:DescribeKey, kms:Decrypt]\n")
+        self.assertReported("DataKey.DeployerCreatesTheTableWithTheKey: the account may administer the key, not use it")
+
+    def test_function_role_missing_from_the_key_policy(self):
+        self.fx.edit("template.yaml", "                - !GetAtt FinanceAccountsFunctionRole.Arn\n", "")
+        self.assertReported("FinanceAccountsFunctionRole may not use the key via DynamoDB")
+
+    def test_key_not_rotated(self):
+        self.fx.edit("template.yaml", "      EnableKeyRotation: true\n", "      EnableKeyRotation: false\n")
+        self.assertReported("EnableKeyRotation must be true")
+
+    # -- schedule and alarms
+
+    def test_schedule_without_dead_letter_queue(self):
+        self.fx.edit("template.yaml", "            DeadLetterConfig:\n              Arn: !GetAtt CronScheduleDlq.Arn\n", "")
+        self.assertReported("the ScheduleV2 event needs DeadLetterConfig")
+
+    def test_cron_concurrency_not_one(self):
+        self.fx.edit("template.yaml", "      ReservedConcurrentExecutions: 1\n", "      ReservedConcurrentExecutions: 2\n")
+        self.assertReported("CronSyncBanksFunction: ReservedConcurrentExecutions must be 1")
+
+    def test_alarm_on_a_dimensioned_cron_metric(self):
+        self.fx.edit("template.yaml", "MetricName: CronFailed}", "MetricName: CronFailed, Dimensions: [{Name: Function, Value: cron}]}")
+        self.assertReported("CronFailed is published without dimensions")
+
+    def test_alarm_that_always_notifies(self):
+        self.fx.edit("template.yaml", "      AlarmActions: !If [HasAlarmTopic, [!Ref AlarmTopicArn], !Ref AWS::NoValue]\n",
+                     "      AlarmActions: [!Ref AlarmTopicArn]\n")
+        self.assertReported("AlarmActions must be !If")
+
+    def test_no_token_mint_alarm(self):
+        self.fx.edit("template.yaml", "      MetricName: TokenMintFailed\n", "      MetricName: TokenMinted\n")
+        self.assertReported("no alarm watches GulfFinance TokenMintFailed")
+
+    def test_platform_log_lines_dropped(self):
+        self.fx.edit("template.yaml", "      SystemLogLevel: INFO\n", "      SystemLogLevel: WARN\n")
+        self.assertReported("SystemLogLevel 'WARN' drops the START/REPORT lines")
 
     def test_text_logs(self):
         self.fx.edit("template.yaml", "LogFormat: JSON", "LogFormat: Text")
@@ -322,7 +448,19 @@ class CheckTemplateTest(unittest.TestCase):
         env = json.loads((self.fx.dir / "events/env.json").read_text())
         del env["Parameters"]["SYNC_CONCURRENCY"]
         self.fx.write("events/env.json", json.dumps(env))
-        self.assertReported("events/env.json lacks SYNC_CONCURRENCY")
+        self.assertReported("events/env.json lacks SYNC_CONCURRENCY for TarabutConnectFunction")
+
+    def test_env_json_sets_what_no_function_declares(self):
+        env = json.loads((self.fx.dir / "events/env.json").read_text())
+        env["Parameters"]["TARABUT_CLIENT_SECRET"] = "sandbox-secret"
+        self.fx.write("events/env.json", json.dumps(env))
+        self.assertReported("events/env.json: Parameters.TARABUT_CLIENT_SECRET is declared by no function (SAM drops it)")
+
+    def test_env_json_sets_a_variable_its_function_does_not_declare(self):
+        env = json.loads((self.fx.dir / "events/env.json").read_text())
+        env["FinanceAccountsFunction"] = {"EXPORT_BUCKET": "b"}
+        self.fx.write("events/env.json", json.dumps(env))
+        self.assertReported("events/env.json: FinanceAccountsFunction.EXPORT_BUCKET is not declared by FinanceAccountsFunction")
 
     def test_unused_parameter(self):
         self.fx.edit("template.yaml", "Parameters:\n", "Parameters:\n  Forgotten:\n    Type: String\n")

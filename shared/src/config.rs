@@ -7,8 +7,6 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::secret::Secret;
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("configuration variable {variable}: {reason}")]
 pub struct ConfigError {
@@ -69,7 +67,10 @@ pub struct TarabutSettings {
     pub base_url: Url,
     pub token_url: Url,
     pub client_id: String,
-    pub client_secret: Secret,
+    /// `TARABUT_SECRET_ARN`: the Secrets Manager secret holding `{"clientSecret": ...}`, set
+    /// only on the functions that call Tarabut (and allowed to read it); read at init by
+    /// `secrets::with_tarabut_secret`. Never the secret itself.
+    pub secret_arn: Option<String>,
     /// Where Tarabut sends the browser back after consent (our callback route).
     pub redirect_url: Url,
     /// Per-request timeout of a Tarabut call.
@@ -106,14 +107,12 @@ pub struct Config {
     /// How long transactions and balance snapshots are kept after their date (TTL, and
     /// ignored on read past it).
     pub retention: Duration,
-    /// Key of the HMAC that authenticates the transaction list's page cursors.
-    pub cursor_key: Secret,
+    /// `CURSOR_KEY_SECRET_ARN`: the secret holding the key of the HMAC that authenticates the
+    /// transaction list's page cursors; set only on that function, read at init by
+    /// `secrets::with_cursor_key`.
+    pub cursor_key_secret_arn: Option<String>,
     pub export: ExportSettings,
 }
-
-/// Shortest cursor key: as long as the HMAC-SHA256 output, so guessing it is no easier
-/// than forging a tag.
-pub const MIN_CURSOR_KEY_BYTES: usize = 32;
 
 impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -195,13 +194,15 @@ impl Config {
             bucket: env.optional("EXPORT_BUCKET")?,
             url_ttl: export_url_ttl,
         };
-        let client_secret = env.required("TARABUT_CLIENT_SECRET")?;
-        let cursor_key = env.required("CURSOR_HMAC_KEY")?;
-        if cursor_key.len() < MIN_CURSOR_KEY_BYTES {
-            return Err(ConfigError {
-                variable: "CURSOR_HMAC_KEY",
-                reason: format!("must be at least {MIN_CURSOR_KEY_BYTES} bytes").into(),
-            });
+        // The secrets themselves never come from the environment (readable by anyone with
+        // lambda:GetFunctionConfiguration): only where to read them.
+        for variable in ["TARABUT_CLIENT_SECRET", "CURSOR_HMAC_KEY"] {
+            if lookup(variable).is_some() {
+                return Err(ConfigError {
+                    variable,
+                    reason: "is no longer read: put the value in Secrets Manager and set the secret's ARN (TARABUT_SECRET_ARN, CURSOR_KEY_SECRET_ARN)".into(),
+                });
+            }
         }
         Ok(Config {
             table_name: env.required("TABLE_NAME")?,
@@ -209,7 +210,7 @@ impl Config {
                 base_url: env.tarabut_url("TARABUT_BASE_URL")?,
                 token_url: env.tarabut_url("TARABUT_TOKEN_URL")?,
                 client_id: env.required("TARABUT_CLIENT_ID")?,
-                client_secret: Secret::new(client_secret),
+                secret_arn: env.optional("TARABUT_SECRET_ARN")?,
                 redirect_url: env.url("TARABUT_REDIRECT_URL")?,
                 request_timeout,
             },
@@ -219,7 +220,7 @@ impl Config {
             user_sync_interval: Duration::from_secs(user_sync_interval),
             audit_retention: Duration::from_secs(audit_days * 86_400),
             retention: Duration::from_secs(retention_days * 86_400),
-            cursor_key: Secret::new(cursor_key),
+            cursor_key_secret_arn: env.optional("CURSOR_KEY_SECRET_ARN")?,
             export,
         })
     }
@@ -340,16 +341,11 @@ mod tests {
                 "https://oauth.tarabutgateway.io/sandbox/token".into(),
             ),
             ("TARABUT_CLIENT_ID", "client".into()),
-            ("TARABUT_CLIENT_SECRET", "s3cr3t".into()),
             (
                 "TARABUT_REDIRECT_URL",
                 "https://api.example.com/tarabut/callback".into(),
             ),
             ("APP_REDIRECT_URL", "https://app.example.com/linked".into()),
-            (
-                "CURSOR_HMAC_KEY",
-                "cursor-key-of-the-config-tests-32-bytes+".into(),
-            ),
         ])
     }
 
@@ -362,9 +358,34 @@ mod tests {
         let c = load(&base()).unwrap();
         assert_eq!(c.token, TokenSettings::default());
         assert_eq!(c.sync_concurrency, 32);
-        assert_eq!(c.tarabut.client_secret.expose(), "s3cr3t");
-        assert!(!format!("{c:?}").contains("s3cr3t"));
-        assert!(!format!("{c:?}").contains("cursor-key"));
+        assert_eq!(c.tarabut.secret_arn, None);
+        assert_eq!(c.cursor_key_secret_arn, None);
+    }
+
+    #[test]
+    fn the_secrets_come_by_arn_and_never_as_values() {
+        let arn = "arn:aws:secretsmanager:me-central-1:123456789012:secret:tarabut-AbCdEf";
+        let mut vars = base();
+        vars.insert("TARABUT_SECRET_ARN", arn.into());
+        vars.insert("CURSOR_KEY_SECRET_ARN", "finance-local/cursor-key".into());
+        let c = load(&vars).unwrap();
+        assert_eq!(c.tarabut.secret_arn.as_deref(), Some(arn));
+        assert_eq!(
+            c.cursor_key_secret_arn.as_deref(),
+            Some("finance-local/cursor-key")
+        );
+        // An old deployment's value in the environment fails the init, naming the variable
+        // (and never echoing the value).
+        for variable in ["TARABUT_CLIENT_SECRET", "CURSOR_HMAC_KEY"] {
+            let mut vars = base();
+            vars.insert(variable, "s3cr3t-value-0123456789-0123456789".into());
+            let err = load(&vars).unwrap_err();
+            assert_eq!(err.variable, variable);
+            assert!(!err.to_string().contains("s3cr3t"));
+        }
+        let mut vars = base();
+        vars.insert("TARABUT_SECRET_ARN", " ".into());
+        assert_eq!(load(&vars).unwrap_err().variable, "TARABUT_SECRET_ARN");
     }
 
     #[test]
@@ -374,10 +395,8 @@ mod tests {
             "TARABUT_BASE_URL",
             "TARABUT_TOKEN_URL",
             "TARABUT_CLIENT_ID",
-            "TARABUT_CLIENT_SECRET",
             "TARABUT_REDIRECT_URL",
             "APP_REDIRECT_URL",
-            "CURSOR_HMAC_KEY",
         ] {
             let mut vars = base();
             vars.remove(var);
@@ -397,7 +416,6 @@ mod tests {
             ("SYNC_CONCURRENCY", "-1"),
             ("SYNC_CONCURRENCY", "0"),
             ("TABLE_NAME", "  "),
-            ("CURSOR_HMAC_KEY", "31-bytes-is-one-byte-too-short"),
         ];
         for (var, value) in cases {
             let mut vars = base();

@@ -97,6 +97,7 @@ impl From<TarabutError> for UseCaseError {
             TarabutError::DeadlineExceeded | TarabutError::Timeout => UseCaseError::Unavailable {
                 retry_after: Duration::from_secs(5),
             },
+            TarabutError::NoClientSecret => UseCaseError::NotConfigured("TARABUT_SECRET_ARN"),
             other => UseCaseError::Upstream(other.to_string()),
         }
     }

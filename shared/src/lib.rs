@@ -30,7 +30,8 @@
 //! [`banking`] (typed records and repositories over the table), [`tarabut`] (the HTTP client).
 //!
 //! **Foundation**: [`config`], [`time`] (timestamps, the clock, deadlines), [`identity`],
-//! [`secret`], [`telemetry`], [`money`] (re-exported from the engine crate), and
+//! [`secret`], [`secrets`] (read at init from Secrets Manager), [`telemetry`] (logs) and
+//! [`metrics`] (CloudWatch EMF lines), [`money`] (re-exported from the engine crate), and
 //! [`state::AppState`], built once per cold start.
 //!
 //! Design notes: `docs/architecture.md` (routes, data model, adding a route).
@@ -47,9 +48,11 @@ pub mod http;
 pub mod identity;
 pub mod insights;
 pub mod linking;
+pub mod metrics;
 pub mod quota;
 pub mod scheduled_sync;
 pub mod secret;
+pub mod secrets;
 pub mod state;
 pub mod store;
 pub mod sync;

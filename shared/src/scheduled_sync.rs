@@ -1,6 +1,11 @@
 //! The scheduled sync: every due active connection, at most `SYNC_CONCURRENCY` at a time,
 //! taking no new work once the invocation's time runs low; what is left stays due for the
-//! next run. One connection's failure never stops the others.
+//! next run. One connection's failure never stops the others; a run where most of them fail
+//! is a failed run ([`verdict`]).
+
+mod verdict;
+
+pub use verdict::{FailedRun, attempted, is_failed_run, verdict};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -172,5 +177,6 @@ pub async fn run(
         elapsed_ms = summary.elapsed_ms,
         "cron sync summary"
     );
+    crate::metrics::cron_summary(&summary);
     Ok(summary)
 }

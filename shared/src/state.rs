@@ -7,6 +7,7 @@ use crate::banking::{AccountRepo, BalanceRepo, ConnectionRepo, IntentRepo, Trans
 use crate::config::{Config, ConfigError};
 use crate::export::ExportStore;
 use crate::quota::LimitRepo;
+use crate::secret::Secret;
 use crate::store::{DynamoTable, Table};
 use crate::tarabut::{TarabutClient, TarabutError};
 use crate::time::{Clock, SystemClock};
@@ -18,6 +19,8 @@ pub enum InitError {
     Config(#[from] ConfigError),
     #[error("building the Tarabut client: {0}")]
     Tarabut(#[from] TarabutError),
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretsError),
 }
 
 pub struct AppState {
@@ -37,6 +40,9 @@ pub struct AppState {
     /// Where exports are written: set only by the export function's wiring
     /// ([`crate::export::with_s3`]), the dev server and tests; `None` elsewhere.
     pub exports: Option<Arc<dyn ExportStore>>,
+    /// The transaction list's cursor key: installed at init by that function's wiring
+    /// ([`crate::secrets::with_cursor_key`]), the dev server and tests; `None` elsewhere.
+    pub cursor_key: Option<Secret>,
 }
 
 impl AppState {
@@ -84,6 +90,7 @@ impl AppState {
             limits: LimitRepo::new(table.clone()),
             audit: AuditRepo::new(table.clone(), config.audit_retention),
             exports: None,
+            cursor_key: None,
             tokens,
             tarabut,
             table,

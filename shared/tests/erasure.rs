@@ -16,7 +16,8 @@ use shared::insights::{self, gulf_today};
 use shared::store::{Item, ItemExt, Table};
 use shared::sync::{self, SyncRequest};
 use shared::testkit::{
-    ALICE, CAROL, DynamoEnv, GatedTable, TestEnv, TestTable, deadline, test_config, user,
+    ALICE, CAROL, DynamoEnv, GatedTable, TestEnv, TestTable, deadline, test_config, test_state,
+    user,
 };
 use shared::time::{Clock, ManualClock, SystemClock};
 
@@ -87,13 +88,11 @@ async fn a_delete_during_a_slow_sync_leaves_nothing_shown_and_nothing_stored() {
     // once it has fetched, and the user deletes then: the sync's writes land after the
     // DELETE's erasure, as a slow sync's do.
     let gated = Arc::new(GatedTable::closed((*env.table).clone()));
-    let syncing = Arc::new(
-        AppState::new(
-            test_config(env.table.name(), env.sandbox.base_url(), &[]),
-            gated.clone(),
-        )
-        .expect("state"),
-    );
+    let syncing = Arc::new(test_state(
+        test_config(env.table.name(), env.sandbox.base_url(), &[]),
+        gated.clone(),
+        Arc::new(SystemClock),
+    ));
     env.control.reset_counters().await;
     env.control
         .fault(json!({"endpoint": "transactions", "latencyMs": 300}))

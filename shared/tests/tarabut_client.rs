@@ -7,12 +7,24 @@ use serde_json::json;
 use shared::identity::UserId;
 use shared::secret::Secret;
 use shared::tarabut::{MAX_BODY_BYTES, Revoked, TarabutClient, TarabutError};
-use shared::testkit::{SandboxControl, all_transactions, start_sandbox, test_config};
+use shared::testkit::{
+    SandboxControl, TEST_CLIENT_SECRET, all_transactions, start_sandbox, test_config,
+};
 use shared::time::Deadline;
 
 async fn client_for(control: &SandboxControl, overrides: &[(&str, &str)]) -> TarabutClient {
+    client_with_secret(control, overrides, TEST_CLIENT_SECRET)
+}
+
+fn client_with_secret(
+    control: &SandboxControl,
+    overrides: &[(&str, &str)],
+    secret: &str,
+) -> TarabutClient {
     let config = test_config("unused", control.base_url(), overrides);
-    TarabutClient::new(&config.tarabut).unwrap()
+    let client = TarabutClient::new(&config.tarabut).unwrap();
+    client.credential().install(Secret::new(secret), None);
+    client
 }
 
 fn deadline(secs: u64) -> Deadline {
@@ -141,7 +153,7 @@ async fn unauthorized_and_forbidden_are_typed_and_not_retried() {
         .unwrap_err();
     assert_eq!(err, TarabutError::Unauthorized);
     // Wrong client credentials at the token endpoint.
-    let bad = client_for(&control, &[("TARABUT_CLIENT_SECRET", "wrong")]).await;
+    let bad = client_with_secret(&control, &[], "wrong");
     let err = bad
         .mint_token(
             &UserId::parse("refused").unwrap().customer_user_id(),

@@ -8,8 +8,7 @@ use serde_json::json;
 use shared::identity::UserId;
 use shared::secret::Secret;
 use shared::store::Table;
-use shared::tarabut::TarabutClient;
-use shared::testkit::{DynamoEnv, SandboxControl, TestEnv};
+use shared::testkit::{DynamoEnv, SandboxControl, TestEnv, test_tarabut_client};
 use shared::time::{Clock, Deadline, SystemClock};
 use shared::token::{
     AccessToken, ClaimGuard, Lease, NewToken, TokenError, TokenManager, TokenRepo,
@@ -48,7 +47,7 @@ async fn all_ask(
 fn managers(env: &DynamoEnv, n: usize) -> Vec<Arc<TokenManager>> {
     (0..n)
         .map(|i| {
-            let tarabut = TarabutClient::new(&env.state.config.tarabut).unwrap();
+            let tarabut = test_tarabut_client(&env.state.config.tarabut);
             Arc::new(TokenManager::new(
                 env.table.clone() as Arc<dyn Table>,
                 tarabut,
@@ -331,7 +330,7 @@ async fn a_second_401_is_returned_not_looped() {
     env.control
         .fault(json!({"endpoint": "accounts", "status": 401}))
         .await;
-    let tarabut = TarabutClient::new(&env.state.config.tarabut).unwrap();
+    let tarabut = test_tarabut_client(&env.state.config.tarabut);
     let r = m
         .call(&user, deadline(10), |token| {
             let tarabut = tarabut.clone();
@@ -491,7 +490,7 @@ async fn under_table_faults_on_dynamodb_sixteen_callers_share_one_mint() {
             let table = FaultyTable::new(env.table.clone(), faults.clone(), i);
             Arc::new(TokenManager::with_seed(
                 Arc::new(table) as Arc<dyn Table>,
-                TarabutClient::new(&env.state.config.tarabut).unwrap(),
+                test_tarabut_client(&env.state.config.tarabut),
                 &env.state.config.token,
                 env.state.clock.clone(),
                 format!("faulty-{i}"),

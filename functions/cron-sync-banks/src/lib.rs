@@ -8,11 +8,17 @@ use shared::scheduled_sync::{self, CronSummary};
 use shared::time::Deadline;
 
 /// The event's content is not used (the schedule is the trigger); any JSON is accepted.
+///
+/// A run where most attempted syncs failed returns a
+/// [`FailedRun`](shared::scheduled_sync::FailedRun) error (after the summary's log line and
+/// metrics), so the invocation counts in Lambda's `Errors` metric: without it a run that synced
+/// nothing looked like a success.
 pub async fn handle(
     state: Arc<AppState>,
     event: LambdaEvent<serde_json::Value>,
 ) -> Result<CronSummary, Error> {
     let deadline = Deadline::from_epoch_millis(event.context.deadline);
     let invocation = Some(event.context.request_id.clone());
-    Ok(scheduled_sync::run(state, deadline, invocation).await?)
+    let summary = scheduled_sync::run(state, deadline, invocation).await?;
+    Ok(scheduled_sync::verdict(summary)?)
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use shared::connections;
-use shared::scheduled_sync::CronSummary;
+use shared::scheduled_sync::{CronSummary, FailedRun};
 use shared::store::{Item, ItemExt};
 use shared::sync::{SyncRequest, sync_one};
 use shared::testkit::{
@@ -25,14 +25,24 @@ fn now() -> Timestamp {
     SystemClock.now()
 }
 
+/// The run's summary, whether the run succeeded or failed (a run whose only sync fails is a
+/// failed run: the summary comes with the error).
 async fn run<T: TestTable>(env: &TestEnv<T>) -> CronSummary {
     let event = Event::load("cron-sync-banks").0;
-    cron_sync_banks::handle(
+    let result = cron_sync_banks::handle(
         env.state.clone(),
         LambdaEvent::new(event, Context::default()),
     )
-    .await
-    .expect("the cron reports, it does not fail")
+    .await;
+    match result {
+        Ok(summary) => summary,
+        Err(error) => {
+            let failed = error
+                .downcast_ref::<FailedRun>()
+                .unwrap_or_else(|| panic!("the run broke instead of reporting: {error}"));
+            failed.summary.clone()
+        }
+    }
 }
 
 async fn item<T: TestTable>(env: &TestEnv<T>, id: &str) -> Item {

@@ -6,9 +6,11 @@ use std::time::Duration;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use shared::connections;
-use shared::scheduled_sync::CronSummary;
+use shared::scheduled_sync::{CronSummary, FailedRun};
 use shared::store::{Item, ItemExt};
-use shared::testkit::{ALICE, BOB, CAROL, Event, TestEnv, connection_item, deadline, user};
+use shared::testkit::{
+    ALICE, BOB, CAROL, Event, MetricsCapture, TestEnv, connection_item, deadline, user,
+};
 use shared::time::{Clock, SystemClock, Timestamp};
 
 fn now() -> Timestamp {
@@ -148,6 +150,79 @@ async fn a_failing_connection_does_not_stop_the_others_and_is_retried_later() {
         next > now() && next < now() + Duration::from_secs(3600),
         "{next}"
     );
+}
+
+/// The run's summary is one EMF line of the `GulfFinance` namespace without dimensions, with
+/// what happened: 3 due, one made to fail (Tarabut's 503s, retried, all on one connection).
+/// Each sync and each Tarabut call has its own line too.
+#[tokio::test]
+async fn the_run_reports_its_summary_as_one_emf_line() {
+    let env = TestEnv::with_overrides(&[("SYNC_CONCURRENCY", "1")]).await;
+    three_due(&env).await;
+    env.control
+        .fault(json!({"endpoint": "transactions", "status": 503, "count": 4}))
+        .await;
+    let capture = MetricsCapture::start();
+
+    let summary = run(&env).await;
+    assert_eq!(counts(&summary), [3, 2, 1, 0, 0], "{summary:?}");
+    // `lines` checks every line as EMF (numeric metrics, string dimensions, limits).
+    let cron: Vec<Value> = capture
+        .lines()
+        .into_iter()
+        .filter(|l| l.get("CronDue").is_some())
+        .collect();
+    assert_eq!(cron.len(), 1, "{cron:?}");
+    let line = &cron[0];
+    for (name, value) in [
+        ("CronDue", 3.0),
+        ("CronSynced", 2.0),
+        ("CronFailed", 1.0),
+        ("CronReauth", 0.0),
+        ("CronSkipped", 0.0),
+    ] {
+        assert_eq!(line[name].as_f64(), Some(value), "{name} in {line}");
+    }
+    let directive = &line["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(directive["Namespace"], "GulfFinance");
+    assert_eq!(directive["Dimensions"], json!([[]]));
+    assert_eq!(capture.sum("SyncSucceeded", &[]), 2.0);
+    assert_eq!(capture.sum("SyncFailed", &[]), 1.0);
+    assert_eq!(
+        capture.sum(
+            "TarabutCall",
+            &[("Endpoint", "transactions"), ("Status", "503")]
+        ),
+        4.0
+    );
+}
+
+/// A run where most syncs fail (Tarabut answering 503 to every transactions call) fails the
+/// invocation, so Lambda's `Errors` metric and its alarm see it.
+#[tokio::test]
+async fn a_run_where_most_syncs_fail_fails_the_invocation() {
+    let env = TestEnv::start().await;
+    three_due(&env).await;
+    env.control
+        .fault(json!({"endpoint": "transactions", "status": 503}))
+        .await;
+    let event = Event::load("cron-sync-banks").0;
+    let result = cron_sync_banks::handle(
+        env.state.clone(),
+        LambdaEvent::new(event, Context::default()),
+    )
+    .await;
+    let error = result.expect_err("every sync failed: the invocation must fail");
+    let failed = error
+        .downcast_ref::<FailedRun>()
+        .unwrap_or_else(|| panic!("not a failed run: {error}"));
+    assert_eq!(counts(&failed.summary), [3, 0, 3, 0, 0], "{failed:?}");
+    assert!(
+        error.to_string().contains("3 of 3 attempted syncs failed"),
+        "{error}"
+    );
+    // The connections still got their failure recorded and back off like any failure.
+    assert_eq!(due_now(&env).await, 0);
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use shared::http::{self, Reply, respond};
 struct NoParams {}
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         let user = http::caller(&req)?;
         let _: NoParams = http::query(&req)?;
         let list = accounts::list(state, &user).await?;

@@ -1,9 +1,12 @@
 //! GET /finance/accounts driven by `events/finance-accounts.json` against a fresh in-memory
 //! table and an in-process Tarabut sandbox.
 
+use lambda_http::{Context, RequestExt};
 use serde_json::{Value, json};
 use shared::banking::AccountRecord;
-use shared::testkit::{ALICE, BOB, Bank, Event, TestEnv, deadline, money, user};
+use shared::testkit::{
+    ALICE, Answer, BOB, Bank, Event, LogCapture, TestEnv, assert_problem, deadline, money, user,
+};
 use shared::time::Timestamp;
 use shared::{connections, sync};
 
@@ -213,4 +216,54 @@ async fn a_listing_is_audited() {
     let event = Event::load(EVENT).user(ALICE);
     assert_eq!(call(&env, &event).await.status, 200);
     shared::testkit::assert_audited(&env, ALICE, &event, "accounts.list", None, None).await;
+}
+
+/// Every line logged while serving a request is a JSON object with its timestamp and the
+/// request's span: API Gateway's request id, Lambda's request id and the route. The problem
+/// body's `instance` is API Gateway's request id, the one in the event's request context.
+#[tokio::test]
+async fn a_requests_log_lines_and_its_problem_carry_the_request_ids() {
+    let env = TestEnv::start().await;
+    // The same refusal once before capturing: its log callsites are then registered before
+    // this thread's subscriber exists. tracing-core computes a callsite's interest racily when
+    // a scoped subscriber is created while another test's thread registers it, and can cache
+    // it as "never" for this subscriber too.
+    let warm_up = Event::load("finance-accounts").no_claims().request();
+    finance_accounts::handle(&env.state, warm_up)
+        .await
+        .expect("an answer");
+    let logs = LogCapture::start();
+    let mut context = Context::default();
+    context.request_id = "lambda-req-7".into();
+    let event = Event::load("finance-accounts").no_claims();
+    let apigw_id = event.0["requestContext"]["requestId"].clone();
+    assert!(apigw_id.is_string(), "the event has a request id");
+    let request = event.request().with_lambda_context(context);
+
+    let answer = Answer::read(
+        finance_accounts::handle(&env.state, request)
+            .await
+            .expect("an answer"),
+    );
+    let problem = assert_problem(&answer, 401);
+    assert_eq!(problem["instance"], apigw_id);
+
+    let lines = logs.lines();
+    let refused = lines
+        .iter()
+        .find(|l| l["message"] == "request refused")
+        .unwrap_or_else(|| panic!("no refusal logged: {lines:?}"));
+    assert_eq!(refused["level"], "INFO");
+    let timestamp = refused["timestamp"].as_str().expect("a timestamp");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(timestamp).is_ok(),
+        "{timestamp}"
+    );
+    let span = refused["spans"]
+        .as_array()
+        .and_then(|spans| spans.iter().find(|s| s["name"] == "request"))
+        .unwrap_or_else(|| panic!("not in the request's span: {refused}"));
+    assert_eq!(span["apigw_request_id"], apigw_id);
+    assert_eq!(span["lambda_request_id"], "lambda-req-7");
+    assert_eq!(span["route"], "GET /finance/accounts");
 }

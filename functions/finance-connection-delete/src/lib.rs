@@ -9,7 +9,7 @@ use shared::error::UseCaseError;
 use shared::http::{self, Reply, respond};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         let user = http::caller(&req)?;
         let id = http::path_param(&req, "id").ok_or(UseCaseError::NotFound("connection"))?;
         connections::delete(state, &user, id, http::deadline(&req)).await?;

@@ -8,7 +8,7 @@ use shared::connections;
 use shared::http::{self, Reply, respond};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         let user = http::caller(&req)?;
         connections::delete_all(state, &user, http::deadline(&req)).await?;
         let event = Event {

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use shared::AppState;
 use shared::store::{Item, ItemExt};
 use shared::sync::{self, SyncRequest};
 use shared::testkit::{
-    ALICE, Answer, BOB, Event, GatedTable, TestEnv, TestTable, deadline, test_config, user, with_pk,
+    ALICE, Answer, BOB, Event, GatedTable, TestEnv, TestTable, deadline, test_config, test_state,
+    user, with_pk,
 };
 
 shared::handler_test_helpers!(finance_connections_delete_all::handle);
@@ -143,13 +143,11 @@ async fn erase_all_during_a_sync_leaves_nothing_once_the_sync_ends() {
     let id = env.link(&user(ALICE), "BLUE").await;
     env.control.clear_faults().await;
     let gated = Arc::new(GatedTable::closed((*env.table).clone()));
-    let syncing = Arc::new(
-        AppState::new(
-            test_config(env.table.name(), env.sandbox.base_url(), &[]),
-            gated.clone(),
-        )
-        .unwrap(),
-    );
+    let syncing = Arc::new(test_state(
+        test_config(env.table.name(), env.sandbox.base_url(), &[]),
+        gated.clone(),
+        Arc::new(shared::time::SystemClock),
+    ));
     let sync = tokio::spawn(async move {
         sync::sync_one(
             &syncing,

@@ -7,7 +7,7 @@ use shared::connections;
 use shared::http::{self, Reply, respond};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         let user = http::caller(&req)?;
         let list = connections::list(state, &user).await?;
         let event = Event {

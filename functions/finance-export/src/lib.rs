@@ -8,7 +8,7 @@ use shared::export::{self, ExportRequest};
 use shared::http::{self, Reply, respond};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         let user = http::caller(&req)?;
         let body: ExportRequest = http::json_body_or_default(&req)?;
         let receipt = export::export(state, &user, body, http::request_id(&req)).await?;

@@ -14,7 +14,7 @@ use shared::sync;
 struct NoFields {}
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         let user = http::caller(&req)?;
         let _: NoFields = http::json_body_or_default(&req)?;
         let balances = sync::refresh_balances(state, &user, http::deadline(&req)).await?;

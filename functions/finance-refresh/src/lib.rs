@@ -8,7 +8,7 @@ use shared::http::{self, Reply, respond};
 use shared::sync::{self, RefreshRequest};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         let user = http::caller(&req)?;
         let body: RefreshRequest = http::json_body_or_default(&req)?;
         let connection_id = body.connection_id.clone();

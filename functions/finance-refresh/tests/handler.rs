@@ -10,7 +10,7 @@ use shared::linking::{self, ConnectRequest};
 use shared::store::ItemExt;
 use shared::testkit::{
     ALICE, Answer, BOB, Event, TestEnv, TestTable, assert_problem, connection_item, deadline,
-    dynamo_table, test_config, user, with_sk_prefix,
+    dynamo_table, test_config, test_state, user, with_sk_prefix,
 };
 use shared::time::{Clock, ManualClock, SystemClock};
 
@@ -266,7 +266,7 @@ async fn twenty_concurrent_refreshes_of_one_user_cost_tarabut_one_refresh() {
     let processes: Vec<Arc<AppState>> = (0..20)
         .map(|_| {
             let config = test_config(env.table.name(), env.sandbox.base_url(), LIMITED);
-            Arc::new(AppState::with_clock(config, env.table.clone(), clock.clone()).unwrap())
+            Arc::new(test_state(config, env.table.clone(), clock.clone()))
         })
         .collect();
     // What one refresh of both banks costs at Tarabut.

@@ -8,7 +8,7 @@ use shared::http::{self, Reply, respond};
 use shared::transactions::{self, TransactionParams};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         let user = http::caller(&req)?;
         let params: TransactionParams = http::query(&req)?;
         let account_id = params.account_id.clone();

@@ -506,7 +506,7 @@ async fn forged_foreign_or_other_filter_cursors_are_400_and_never_rows() {
         refused(&env, with(ALICE, &pairs), 400).await;
     }
     // A cursor signed with another key (another deployment, or a guess) is a forgery too.
-    let other = TestEnv::with_overrides(&[("CURSOR_HMAC_KEY", &"x".repeat(40))]).await;
+    let other = TestEnv::start().await.with_cursor_key(&"x".repeat(40));
     other.link_demo_banks(&user(ALICE)).await;
     let (_, theirs) = page(&other, ALICE, &[("limit", "10"), ("direction", "debit")]).await;
     let event = with(

@@ -7,7 +7,7 @@ use shared::http::{self, Reply, respond};
 use shared::insights::{self, SalaryParams};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         let user = http::caller(&req)?;
         let params: SalaryParams = http::query(&req)?;
         let report = insights::salary(state, &user, params, http::deadline(&req)).await?;

@@ -7,7 +7,7 @@ use shared::http::{self, Reply, respond};
 use shared::insights::{self, SpendingParams};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         let user = http::caller(&req)?;
         let params: SpendingParams = http::query(&req)?;
         let account_id = params.account_id.clone();

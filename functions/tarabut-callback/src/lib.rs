@@ -7,7 +7,7 @@ use shared::http::{self, Reply, respond};
 use shared::linking::{self, CallbackQuery};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         // A parameter given twice is ambiguous: treat the callback as malformed.
         let query = read_query(&req).unwrap_or_default();
         let location = linking::callback(state, query, http::deadline(&req)).await;

@@ -7,7 +7,7 @@ use shared::http::{self, Reply, respond};
 use shared::linking::{self, CompleteRequest};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         let user = http::caller(&req)?;
         let body: CompleteRequest = http::json_body(&req)?;
         let completed = linking::complete(state, &user, body, http::deadline(&req)).await?;

@@ -6,7 +6,7 @@ use shared::http::{self, Reply, respond};
 use shared::linking::{self, ConnectRequest};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         let user = http::caller(&req)?;
         let body: ConnectRequest = http::json_body_or_default(&req)?;
         let created = linking::connect(state, &user, body, http::deadline(&req)).await?;

@@ -8,7 +8,7 @@ use shared::http::{self, Reply, respond};
 use shared::sync::{self, SyncRequest};
 
 pub async fn handle(state: &AppState, req: Request) -> Result<Response<Body>, Error> {
-    respond(async {
+    respond(&req, async {
         let user = http::caller(&req)?;
         let body: SyncRequest = http::json_body(&req)?;
         let summary = sync::sync_one(state, &user, body, http::deadline(&req)).await?;

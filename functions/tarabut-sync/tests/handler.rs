@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use shared::AppState;
 use shared::linking::{self, ConnectRequest};
 use shared::store::ItemExt;
 use shared::testkit::{
     ALICE, Answer, BOB, Bank, Event, TestEnv, TestTable, assert_problem, balances, connection_item,
-    deadline, test_config, transactions, user, with_sk_prefix,
+    deadline, test_config, test_state, transactions, user, with_sk_prefix,
 };
+use shared::time::SystemClock;
 
 shared::handler_test_helpers!(tarabut_sync::handle);
 
@@ -258,13 +258,11 @@ async fn two_syncs_of_one_connection_at_once_make_one_set_of_tarabut_calls() {
     env.control
         .fault(json!({"endpoint": "transactions", "latencyMs": 400}))
         .await;
-    let other = Arc::new(
-        AppState::new(
-            test_config(env.table.name(), env.sandbox.base_url(), &[]),
-            env.table.clone(),
-        )
-        .unwrap(),
-    );
+    let other = Arc::new(test_state(
+        test_config(env.table.name(), env.sandbox.base_url(), &[]),
+        env.table.clone(),
+        Arc::new(SystemClock),
+    ));
     let event = sync_event(ALICE, &id);
     let (a, b) = tokio::join!(call(&env, &event), async {
         Answer::read(tarabut_sync::handle(&other, event.request()).await.unwrap())

@@ -13,6 +13,10 @@ pub struct Problem {
     pub title: &'static str,
     pub status: u16,
     pub detail: String,
+    /// The request's id (`RequestIds::instance`), so a client's report can be matched to
+    /// our logs; absent when the request has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
 }
 
 impl HttpError {
@@ -84,6 +88,7 @@ impl HttpError {
             title,
             status,
             detail,
+            instance: None,
         }
     }
 

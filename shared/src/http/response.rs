@@ -2,10 +2,13 @@
 
 use std::future::Future;
 
-use lambda_http::{Body, Response, http};
+use lambda_http::{Body, Request, Response, http};
 use serde::Serialize;
+use tracing::Instrument;
 
+use super::context::RequestIds;
 use super::error::HttpError;
+use super::problem::Problem;
 use crate::error::UseCaseError;
 
 /// A successful answer of a handler.
@@ -40,18 +43,27 @@ impl Reply {
 
 /// Runs a handler's work and turns its result into the HTTP answer. Errors are logged here
 /// (server faults at error level with their internal detail; client faults at info) and
-/// answered as problem details; a handler never returns `Err` to the runtime for them.
-pub async fn respond<F>(work: F) -> Result<Response<Body>, lambda_http::Error>
+/// answered as problem details whose `instance` is the request's id; a handler never returns
+/// `Err` to the runtime for them. The whole work runs in the request's span
+/// ([`RequestIds::span`]): every line it logs carries API Gateway's and Lambda's request ids
+/// and the route.
+pub async fn respond<F>(req: &Request, work: F) -> Result<Response<Body>, lambda_http::Error>
 where
     F: Future<Output = Result<Reply, HttpError>>,
 {
-    let response = match work.await {
-        Ok(reply) => render(reply)?,
-        Err(err) => render_error(&err)?,
-    };
-    // For following one request through at TRACE (the level alone decides; no body logged).
-    tracing::trace!(status = response.status().as_u16(), "answered");
-    Ok(response)
+    let ids = RequestIds::of(req);
+    let span = ids.span();
+    async move {
+        let response = match work.await {
+            Ok(reply) => render(reply)?,
+            Err(err) => render_error(&err, ids.instance())?,
+        };
+        // For following one request through at TRACE (the level alone decides; no body logged).
+        tracing::trace!(status = response.status().as_u16(), "answered");
+        Ok(response)
+    }
+    .instrument(span)
+    .await
 }
 
 /// Every answer of this API is one user's financial data, a problem about it (which tells
@@ -75,8 +87,11 @@ fn render(reply: Reply) -> Result<Response<Body>, http::Error> {
 }
 
 /// The problem response for an error: the one place errors become HTTP.
-fn render_error(err: &HttpError) -> Result<Response<Body>, http::Error> {
-    let problem = err.problem();
+fn render_error(err: &HttpError, instance: Option<&str>) -> Result<Response<Body>, http::Error> {
+    let problem = Problem {
+        instance: instance.map(str::to_string),
+        ..err.problem()
+    };
     if problem.status >= 500 {
         tracing::error!(status = problem.status, error = %err, internal = ?err.internal_detail(), "request failed");
     } else {
@@ -95,7 +110,11 @@ fn render_error(err: &HttpError) -> Result<Response<Body>, http::Error> {
 
 #[cfg(test)]
 mod tests {
+    use lambda_http::{Context, RequestExt};
+    use serde_json::Value;
+
     use super::*;
+    use crate::testkit::Event;
 
     fn cache_control(response: &Response<Body>) -> Option<&str> {
         response
@@ -104,25 +123,65 @@ mod tests {
             .and_then(|v| v.to_str().ok())
     }
 
+    fn body(response: &Response<Body>) -> Value {
+        serde_json::from_slice(response.body().as_ref()).expect("a JSON body")
+    }
+
     /// Every answer with a body (financial JSON or a problem) forbids caching it.
     #[tokio::test]
     async fn every_body_is_no_store() {
-        let ok = respond(async { Reply::ok(&serde_json::json!({"balance": "1.000"})) })
-            .await
-            .unwrap();
+        let req = Request::default();
+        let ok = respond(&req, async {
+            Reply::ok(&serde_json::json!({"balance": "1.000"}))
+        })
+        .await
+        .unwrap();
         assert_eq!(cache_control(&ok), Some("no-store"));
-        let created = respond(async { Reply::created(&serde_json::json!({"id": "x"})) })
-            .await
-            .unwrap();
+        let created = respond(&req, async {
+            Reply::created(&serde_json::json!({"id": "x"}))
+        })
+        .await
+        .unwrap();
         assert_eq!(cache_control(&created), Some("no-store"));
         for err in [
             HttpError::Unauthenticated,
             HttpError::from(UseCaseError::NotFound("account")),
             HttpError::from(UseCaseError::Internal("boom".into())),
         ] {
-            let problem = respond(async { Err::<Reply, _>(err) }).await.unwrap();
+            let problem = respond(&req, async { Err::<Reply, _>(err) }).await.unwrap();
             assert!(problem.status().as_u16() >= 400);
             assert_eq!(cache_control(&problem), Some("no-store"));
         }
+    }
+
+    /// A problem's `instance` is API Gateway's request id; Lambda's when the event has none;
+    /// absent when neither is known.
+    #[tokio::test]
+    async fn a_problem_names_its_request() {
+        let fail = || async { Err::<Reply, _>(HttpError::from(UseCaseError::NotFound("account"))) };
+        let mut lambda = Context::default();
+        lambda.request_id = "lambda-1".into();
+
+        let gateway = Event::load("finance-accounts")
+            .request()
+            .with_lambda_context(lambda.clone());
+        let answer = respond(&gateway, fail()).await.unwrap();
+        assert_eq!(
+            body(&answer)["instance"],
+            "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+        );
+
+        let mut event = Event::load("finance-accounts");
+        event.0["requestContext"]["requestId"] = Value::Null;
+        let lambda_only = event.request().with_lambda_context(lambda);
+        let answer = respond(&lambda_only, fail()).await.unwrap();
+        assert_eq!(body(&answer)["instance"], "lambda-1");
+
+        let answer = respond(&Request::default(), fail()).await.unwrap();
+        assert!(
+            body(&answer).get("instance").is_none(),
+            "{:?}",
+            answer.body()
+        );
     }
 }

@@ -1,9 +1,12 @@
 //! The insight routes' use cases: validate the query, optionally pull fresh data, read the
 //! caller's items with keyed date-range queries, and hand them to the pure engine
-//! ([`insights_engine`]).
+//! ([`insights_engine`]). `InsightLatency` times the read and the engine, not the optional
+//! refresh (its Tarabut calls have their own metric).
 
 pub(crate) mod inputs;
 pub mod query;
+
+use std::time::Instant;
 
 use chrono::{Duration as Days, NaiveDate, Utc};
 use serde::Serialize;
@@ -11,6 +14,7 @@ use serde::Serialize;
 use crate::AppState;
 use crate::error::UseCaseError;
 use crate::identity::UserId;
+use crate::metrics::{self, Insight};
 use crate::money::Money;
 use crate::quota::{self, UserSync};
 use crate::sync::{self, RefreshItem, RefreshRequest};
@@ -130,6 +134,7 @@ pub async fn spending(
     let group_by = params.group_by;
     let account_id = query::account_id(params.account_id.as_deref())?;
     let refreshed = refresh_first(state, user, params.refresh.0, deadline).await?;
+    let started = Instant::now();
     let data = load(
         state,
         user,
@@ -146,6 +151,7 @@ pub async fn spending(
     };
     let report =
         engine::spending(&data.accounts, &data.transactions, &query).map_err(engine_error)?;
+    metrics::insight_latency(Insight::Spending, started.elapsed());
     Ok(Report { report, refreshed })
 }
 
@@ -158,6 +164,7 @@ pub async fn income(
     let (from, to) = query::range(params.from, params.to)?;
     let account_id = query::account_id(params.account_id.as_deref())?;
     let refreshed = refresh_first(state, user, params.refresh.0, deadline).await?;
+    let started = Instant::now();
     let data = load(
         state,
         user,
@@ -173,6 +180,7 @@ pub async fn income(
     };
     let report = engine::income(&data.accounts, &data.transactions, &query, gulf_today())
         .map_err(engine_error)?;
+    metrics::insight_latency(Insight::Income, started.elapsed());
     Ok(Report { report, refreshed })
 }
 
@@ -212,6 +220,7 @@ pub async fn salary(
 ) -> Result<Report<SalaryAnswer>, UseCaseError> {
     let corroborate = params.corroborate.0;
     let refreshed = refresh_first(state, user, params.refresh.0, deadline).await?;
+    let started = Instant::now();
     let today = gulf_today();
     let data = load(
         state,
@@ -222,6 +231,8 @@ pub async fn salary(
     )
     .await?;
     let report = engine::salary(&data.accounts, &data.transactions, today).map_err(engine_error)?;
+    // Tarabut's corroboration below is its own call (`TarabutLatency`), not this insight's.
+    metrics::insight_latency(Insight::Salary, started.elapsed());
     let tarabut = if corroborate && !data.accounts.is_empty() {
         Some(inputs::tarabut_salary(state, user, &report, deadline).await)
     } else {
@@ -243,6 +254,7 @@ pub async fn balance_history(
     let account_id = query::account_id(params.account_id.as_deref())?;
     let reporting_currency = params.currency;
     let refreshed = refresh_first(state, user, params.refresh.0, deadline).await?;
+    let started = Instant::now();
     let (data, readings) = inputs::balance_history(
         state,
         user,
@@ -260,5 +272,6 @@ pub async fn balance_history(
     };
     let report = engine::balance_history(&data.accounts, &data.transactions, &readings, &query)
         .map_err(engine_error)?;
+    metrics::insight_latency(Insight::BalanceHistory, started.elapsed());
     Ok(Report { report, refreshed })
 }

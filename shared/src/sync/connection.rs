@@ -14,6 +14,7 @@ use crate::banking::{
 };
 use crate::error::UseCaseError;
 use crate::identity::UserId;
+use crate::metrics;
 use crate::store::StoreError;
 use crate::tarabut::{self, TarabutError};
 use crate::time::{Deadline, Timestamp};
@@ -130,6 +131,7 @@ pub async fn sync_connection(
     let mut resume = conn.sync.resume.clone();
     let recorded = match run(state, &conn, scope, &mut resume, deadline).await {
         Ok((summary, synced_at)) => {
+            metrics::sync_succeeded();
             // The time the answer reports is the time stored.
             conn.synced(synced_at);
             record(state, &conn)
@@ -146,6 +148,7 @@ pub async fn sync_connection(
                 })
         }
         Err(SyncFailure::Other(e)) => {
+            metrics::sync_failed();
             let progressed = resume.is_some() && resume != conn.sync.resume;
             conn.sync.resume = resume;
             conn.sync_failed(state.clock.now(), progressed);

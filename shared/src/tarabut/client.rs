@@ -1,5 +1,6 @@
 //! The HTTP side of the Tarabut client.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -7,12 +8,14 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 use super::body::{MAX_BODY_BYTES, read_capped, read_error_prefix};
+use super::credential::ClientCredential;
 use super::error::TarabutError;
 use super::http::LazyHttp;
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::types::*;
 use crate::config::TarabutSettings;
 use crate::identity::CustomerUserId;
+use crate::metrics;
 use crate::secret::Secret;
 use crate::time::Deadline;
 
@@ -23,7 +26,8 @@ pub struct TarabutClient {
     base_url: Url,
     token_url: Url,
     client_id: String,
-    client_secret: Secret,
+    /// Shared by every clone: a secret read again after a rotation serves them all.
+    credential: Arc<ClientCredential>,
     redirect_url: Url,
     request_timeout: Duration,
     retry: RetryPolicy,
@@ -43,11 +47,16 @@ impl TarabutClient {
             base_url: settings.base_url.clone(),
             token_url: settings.token_url.clone(),
             client_id: settings.client_id.clone(),
-            client_secret: settings.client_secret.clone(),
+            credential: Arc::default(),
             redirect_url: settings.redirect_url.clone(),
             request_timeout: settings.request_timeout,
             retry: RetryPolicy::default(),
         })
+    }
+
+    /// The client secret mints are made with: empty until one is installed at init.
+    pub fn credential(&self) -> &ClientCredential {
+        &self.credential
     }
 
     /// Our callback URL, registered with Tarabut.
@@ -55,15 +64,36 @@ impl TarabutClient {
         &self.redirect_url
     }
 
-    /// Mints a token for one end user (client credentials + `X-TG-CustomerUserId`).
+    /// Mints a token for one end user (client credentials + `X-TG-CustomerUserId`). When
+    /// Tarabut refuses the client secret, it is read again (once: it may have been rotated)
+    /// and the mint retried with the new value.
     pub async fn mint_token(
         &self,
         customer: &CustomerUserId,
         deadline: Deadline,
     ) -> Result<MintedToken, TarabutError> {
+        let secret = self
+            .credential
+            .current()
+            .ok_or(TarabutError::NoClientSecret)?;
+        match self.mint_with(&secret, customer, deadline).await {
+            Err(e) if refuses_client(&e) => match self.credential.replacement_for(&secret).await {
+                Some(fresh) => self.mint_with(&fresh, customer, deadline).await,
+                None => Err(e),
+            },
+            other => other,
+        }
+    }
+
+    async fn mint_with(
+        &self,
+        secret: &Secret,
+        customer: &CustomerUserId,
+        deadline: Deadline,
+    ) -> Result<MintedToken, TarabutError> {
         let body = serde_json::json!({
             "clientId": self.client_id,
-            "clientSecret": self.client_secret.expose(),
+            "clientSecret": secret.expose(),
             "grantType": "client_credentials",
         });
         let response = self
@@ -290,11 +320,13 @@ impl TarabutClient {
             if remaining.is_zero() {
                 return Err(TarabutError::DeadlineExceeded);
             }
-            let outcome = match make(http)
+            let started = std::time::Instant::now();
+            let sent = make(http)
                 .timeout(self.request_timeout.min(remaining))
                 .send()
-                .await
-            {
+                .await;
+            metrics::tarabut_call(endpoint, metrics::CallStatus::of(&sent), started.elapsed());
+            let outcome = match sent {
                 Ok(response) => classify(response).await,
                 Err(e) if e.is_timeout() => Err((TarabutError::Timeout, None)),
                 Err(e) => Err((TarabutError::Transport(e.without_url().to_string()), None)),
@@ -316,6 +348,18 @@ impl TarabutClient {
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
+    }
+}
+
+/// The token endpoint's refusal of our client credentials: `invalid_client` comes as a 401
+/// (the sandbox, OAuth 2.0's RFC 6749 §5.2 with Basic auth) or a 400 naming it.
+fn refuses_client(e: &TarabutError) -> bool {
+    match e {
+        TarabutError::Unauthorized => true,
+        TarabutError::Rejected { status, message } => {
+            *status == 400 && message.contains("invalid_client")
+        }
+        _ => false,
     }
 }
 

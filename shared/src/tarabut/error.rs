@@ -3,6 +3,10 @@ use std::time::Duration;
 /// What a Tarabut call can end in. Messages never contain a token or the client secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TarabutError {
+    /// This function holds no client secret (`TARABUT_SECRET_ARN` unset): it is not one the
+    /// template lets call Tarabut. A deployment fault; nothing was sent.
+    #[error("no Tarabut client secret in this function (TARABUT_SECRET_ARN)")]
+    NoClientSecret,
     /// 401: the access token is invalid or expired (the token manager reacts to this).
     #[error("Tarabut refused the access token (401)")]
     Unauthorized,

@@ -3,6 +3,7 @@
 
 mod body;
 mod client;
+pub mod credential;
 mod error;
 mod http;
 pub mod retry;
@@ -10,5 +11,6 @@ pub mod types;
 
 pub use body::MAX_BODY_BYTES;
 pub use client::{Revoked, TarabutClient};
+pub use credential::{ClientCredential, ClientSecretSource};
 pub use error::TarabutError;
 pub use types::*;

@@ -66,7 +66,8 @@ pub fn assert_no_secrets(text: &str) {
     }
 }
 
-/// An RFC 9457 problem with exactly `type`, `title`, `status`, `detail`.
+/// An RFC 9457 problem with exactly `type`, `title`, `status`, `detail`, and `instance` (the
+/// request's id) when the request has an id.
 pub fn assert_problem(answer: &Answer, status: u16) -> Value {
     assert_eq!(answer.status, status, "{}", answer.text);
     assert_eq!(answer.content_type, "application/problem+json");
@@ -76,9 +77,16 @@ pub fn assert_problem(answer: &Answer, status: u16) -> Value {
         .expect("problem object")
         .keys()
         .map(String::as_str)
+        .filter(|k| *k != "instance")
         .collect();
     keys.sort_unstable();
     assert_eq!(keys, ["detail", "status", "title", "type"], "{problem}");
+    if let Some(instance) = problem.get("instance") {
+        assert!(
+            instance.as_str().is_some_and(|id| !id.is_empty()),
+            "{problem}"
+        );
+    }
     assert!(
         problem["type"]
             .as_str()

@@ -13,6 +13,7 @@ use crate::AppState;
 use crate::config::Config;
 use crate::identity::UserId;
 use crate::linking::{self, CallbackQuery, CompleteRequest, ConnectRequest};
+use crate::secret::Secret;
 use crate::store::{DynamoTable, Item, MemoryTable, Table, create_table};
 use crate::time::{Clock, Deadline, ManualClock, SystemClock, Timestamp};
 
@@ -54,15 +55,18 @@ pub fn test_env_vars(
             format!("{sandbox_base}/oauth/token"),
         ),
         ("TARABUT_CLIENT_ID".into(), "sandbox-client".into()),
-        ("TARABUT_CLIENT_SECRET".into(), "sandbox-secret".into()),
+        // Names of the secrets scripts/with-moto.sh seeds: a function process started by a
+        // test reads them at init as a deployed one does. (In-process states are given the
+        // same values directly: `test_state`.)
+        ("TARABUT_SECRET_ARN".into(), LOCAL_TARABUT_SECRET_ID.into()),
+        (
+            "CURSOR_KEY_SECRET_ARN".into(),
+            LOCAL_CURSOR_KEY_SECRET_ID.into(),
+        ),
         ("TARABUT_REDIRECT_URL".into(), TEST_REDIRECT_URL.into()),
         (
             "APP_REDIRECT_URL".into(),
             "https://app.example.test/linked".into(),
-        ),
-        (
-            "CURSOR_HMAC_KEY".into(),
-            "local-cursor-key-for-tests-only-0123456789".into(),
         ),
         // Tests sync one user many times in a row; the limit's own tests turn it on.
         ("USER_SYNC_MIN_INTERVAL_SECS".into(), "0".into()),
@@ -71,6 +75,38 @@ pub fn test_env_vars(
         vars.insert((*k).into(), (*v).into());
     }
     vars
+}
+
+/// The local secrets scripts/with-moto.sh creates in moto's Secrets Manager (and `make dev`,
+/// `make invoke` and `make smoke` read): their names, and the values they hold.
+pub const LOCAL_TARABUT_SECRET_ID: &str = "finance-local/tarabut-client";
+pub const LOCAL_CURSOR_KEY_SECRET_ID: &str = "finance-local/cursor-key";
+/// The sandbox's default client secret.
+pub const TEST_CLIENT_SECRET: &str = "sandbox-secret";
+pub const TEST_CURSOR_KEY: &str = "local-cursor-key-not-a-secret-0123456789";
+
+/// An app state built in process on `config`, given the test secrets directly (what a
+/// function reads from Secrets Manager at init: `shared::secrets`, tested against moto in
+/// `shared/tests/secrets.rs`).
+pub fn test_state(config: Config, table: Arc<dyn Table>, clock: Arc<dyn Clock>) -> AppState {
+    let mut state = AppState::with_clock(config, table, clock).expect("app state");
+    state
+        .tarabut
+        .credential()
+        .install(Secret::new(TEST_CLIENT_SECRET), None);
+    state.cursor_key = Some(Secret::new(TEST_CURSOR_KEY));
+    state
+}
+
+/// A Tarabut client of its own (another Lambda environment's), given the test client secret.
+pub fn test_tarabut_client(
+    settings: &crate::config::TarabutSettings,
+) -> crate::tarabut::TarabutClient {
+    let client = crate::tarabut::TarabutClient::new(settings).expect("Tarabut client");
+    client
+        .credential()
+        .install(Secret::new(TEST_CLIENT_SECRET), None);
+    client
 }
 
 /// The configuration of [`test_env_vars`].
@@ -194,8 +230,7 @@ impl<T: TestTable> TestEnv<T> {
         let (sandbox, control) = start_sandbox().await;
         let table = Arc::new(table);
         let config = test_config(table.name(), sandbox.base_url(), overrides);
-        let state =
-            Arc::new(AppState::with_clock(config, table.clone(), clock).expect("app state"));
+        let state = Arc::new(test_state(config, table.clone(), clock));
         TestEnv {
             sandbox,
             control,
@@ -209,6 +244,14 @@ impl<T: TestTable> TestEnv<T> {
         Arc::get_mut(&mut self.state)
             .expect("with_exports before the state is shared")
             .exports = Some(store);
+        self
+    }
+
+    /// The app state with another cursor key (another deployment's), before it is shared.
+    pub fn with_cursor_key(mut self, key: &str) -> TestEnv<T> {
+        Arc::get_mut(&mut self.state)
+            .expect("with_cursor_key before the state is shared")
+            .cursor_key = Some(Secret::new(key));
         self
     }
 

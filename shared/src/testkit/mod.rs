@@ -6,6 +6,7 @@
 mod answers;
 mod audit;
 mod bank;
+mod capture;
 mod env;
 mod events;
 pub mod faults;
@@ -24,7 +25,12 @@ pub use answers::{
 };
 pub use audit::{assert_audited, audit_items, without_audit};
 pub use bank::{Bank, all_transactions};
-pub use env::{DynamoEnv, TestEnv, TestTable, deadline, dynamo_table, test_config, test_env_vars};
+pub use capture::{CaptureWriter, LogCapture, MetricsCapture, check_emf};
+pub use env::{
+    DynamoEnv, LOCAL_CURSOR_KEY_SECRET_ID, LOCAL_TARABUT_SECRET_ID, TEST_CLIENT_SECRET,
+    TEST_CURSOR_KEY, TestEnv, TestTable, deadline, dynamo_table, test_config, test_env_vars,
+    test_state, test_tarabut_client,
+};
 pub use events::{Event, workspace_root};
 pub use gate::GatedTable;
 pub use reads::ReadCounter;

@@ -118,6 +118,13 @@ impl SandboxControl {
             .await;
     }
 
+    /// Rotates the client secret at "Tarabut": mints with the old one are refused
+    /// (`401 invalid_client`) from now on.
+    pub async fn set_client_secret(&self, secret: &str) {
+        self.post("/_sandbox/config", json!({ "clientSecret": secret }))
+            .await;
+    }
+
     pub async fn set_page_size(&self, size: usize) {
         self.post("/_sandbox/config", json!({ "pageSize": size }))
             .await;

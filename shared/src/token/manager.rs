@@ -21,6 +21,7 @@ use super::record::{Lease, TokenRecord};
 use super::repo::{NewToken, TokenRepo};
 use crate::config::TokenSettings;
 use crate::identity::UserId;
+use crate::metrics;
 use crate::secret::Secret;
 use crate::store::{StoreError, Table};
 use crate::tarabut::TarabutError;
@@ -135,6 +136,9 @@ impl TokenManager {
                 Decision::Serve(t) => return Ok(self.hand_out(user, t)),
                 Decision::Fail { retry_after } => return Err(unavailable(retry_after)),
                 Decision::Wait { for_at_most } => {
+                    if polls == 0 {
+                        metrics::lease_waited();
+                    }
                     self.pause(polls, for_at_most, deadline).await;
                     polls += 1;
                 }
@@ -148,14 +152,20 @@ impl TokenManager {
                     refreshed_ahead = true;
                     match self.refresh(user, &guard, failures, deadline).await? {
                         Refresh::Committed(fresh) => return Ok(fresh),
-                        Refresh::Lost(read) => just_read = read,
+                        Refresh::Lost(read) => {
+                            metrics::lease_lost();
+                            just_read = read;
+                        }
                         Refresh::MintFailed(..) => {}
                     }
                 }
                 Decision::MustRefresh(guard) => {
                     match self.refresh(user, &guard, failures, deadline).await? {
                         Refresh::Committed(fresh) => return Ok(fresh),
-                        Refresh::Lost(read) => just_read = read,
+                        Refresh::Lost(read) => {
+                            metrics::lease_lost();
+                            just_read = read;
+                        }
                         Refresh::MintFailed(e, MintBlame::Caller) => {
                             tracing::info!(user = %user, error = %e, "no time left to mint a token");
                             return Err(unavailable(Duration::ZERO));
@@ -383,6 +393,7 @@ impl TokenManager {
                     tracing::warn!(user = %user, "token commit landed after the lease's end");
                 }
                 tracing::info!(user = %user, version = token.version, "minted Tarabut token");
+                metrics::token_minted();
                 Ok(Refresh::Committed(self.hand_out(user, token)))
             }
             Err(e) => {
@@ -390,6 +401,7 @@ impl TokenManager {
                 let backoff_until = match blame {
                     MintBlame::Endpoint => {
                         tracing::warn!(user = %user, error = %e, "minting a Tarabut token failed; backing off");
+                        metrics::token_mint_failed();
                         Some(self.clock.now() + mint_backoff(failures + 1))
                     }
                     MintBlame::Caller => None,

@@ -62,7 +62,10 @@ pub async fn list(
 ) -> Result<TransactionPage, UseCaseError> {
     let filters = params.filters()?;
     let fingerprint = filters.fingerprint();
-    let key = &state.config.cursor_key;
+    let key = state
+        .cursor_key
+        .as_ref()
+        .ok_or(UseCaseError::NotConfigured("CURSOR_KEY_SECRET_ARN"))?;
     let after = match filters.cursor.as_deref() {
         Some(c) => {
             let sort_key = cursor::decode(key, user, &fingerprint, c)?;

@@ -14,9 +14,12 @@ pub const DEFAULT_SANDBOX_PORT: u16 = 8600;
 pub const DEFAULT_TABLE_NAME: &str = "finance-local";
 /// The sandbox's default credentials (`SandboxConfig::default()`).
 pub const DEFAULT_CLIENT_ID: &str = "sandbox-client";
-pub const DEFAULT_CLIENT_SECRET: &str = "sandbox-secret";
-/// Authenticates the transaction list's cursors; a local value, never a deployed one.
-pub const DEFAULT_CURSOR_HMAC_KEY: &str = "local-cursor-key-not-a-secret-0123456789";
+/// The secrets scripts/with-moto.sh creates in its local Secrets Manager (`make dev` runs
+/// the server inside it): the client secret and the cursor key are read from there at start,
+/// by the functions' own init code (`shared::secrets`), never from a variable.
+pub const DEFAULT_TARABUT_SECRET_ID: &str = "finance-local/tarabut-client";
+pub const DEFAULT_CURSOR_KEY_SECRET_ID: &str = "finance-local/cursor-key";
+pub const SECRETS_ENDPOINT_VAR: &str = "AWS_ENDPOINT_URL_SECRETS_MANAGER";
 pub const DYNAMO_ENDPOINT_VAR: &str = "AWS_ENDPOINT_URL_DYNAMODB";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,10 +100,13 @@ impl<'a> Vars<'a> {
             ("TARABUT_BASE_URL", sandbox_url.to_string()),
             ("TARABUT_TOKEN_URL", format!("{sandbox_url}/oauth/token")),
             ("TARABUT_CLIENT_ID", DEFAULT_CLIENT_ID.to_string()),
-            ("TARABUT_CLIENT_SECRET", DEFAULT_CLIENT_SECRET.to_string()),
+            ("TARABUT_SECRET_ARN", DEFAULT_TARABUT_SECRET_ID.to_string()),
             ("TARABUT_REDIRECT_URL", own_callback_url(api_url)),
             ("APP_REDIRECT_URL", format!("{api_url}/app/linked")),
-            ("CURSOR_HMAC_KEY", DEFAULT_CURSOR_HMAC_KEY.to_string()),
+            (
+                "CURSOR_KEY_SECRET_ARN",
+                DEFAULT_CURSOR_KEY_SECRET_ID.to_string(),
+            ),
         ]);
         Vars { given, defaults }
     }

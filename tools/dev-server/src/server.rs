@@ -13,6 +13,8 @@ use axum::routing::{get, post};
 use reqwest::Url;
 use shared::AppState;
 use shared::config::ConfigError;
+use shared::secret::Secret;
+use shared::secrets::{self, SecretStore, SecretsError, SecretsManagerStore, parse_tarabut_secret};
 use shared::state::InitError;
 use shared::store::{DynamoTable, MemoryTable, StoreError, Table, create_table};
 use tarabut_sandbox::{RunningSandbox, SandboxConfig};
@@ -24,8 +26,8 @@ use crate::dev_routes;
 use crate::exports::{self, MemoryExports};
 use crate::gateway::{self, Gateway, ServedBy};
 use crate::options::{
-    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DYNAMO_ENDPOINT_VAR, DevServerOptions, StoreChoice,
-    Vars, own_callback_url,
+    DEFAULT_CLIENT_ID, DEFAULT_TARABUT_SECRET_ID, DYNAMO_ENDPOINT_VAR, DevServerOptions,
+    SECRETS_ENDPOINT_VAR, StoreChoice, Vars, own_callback_url,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +44,12 @@ pub enum DevServerError {
     Init(#[from] InitError),
     #[error("creating DynamoDB table {table}: {source}")]
     Table { table: String, source: StoreError },
+    #[error(
+        "{SECRETS_ENDPOINT_VAR} is not set: the dev server reads its secrets from a local Secrets Manager; run it with `make dev` (scripts/with-moto.sh starts one)"
+    )]
+    NoSecretsManager,
+    #[error(transparent)]
+    Secret(#[from] SecretsError),
 }
 
 /// Where the data lives.
@@ -141,7 +149,21 @@ pub async fn serve(options: DevServerOptions) -> Result<RunningDevServer, DevSer
             source,
         })?;
     let api_url = format!("http://{addr}");
-    let sandbox = start_sandbox(&options, &api_url).await?;
+    // The secrets come from Secrets Manager as in a function; the sandbox is started with the
+    // client secret stored there, so the functions' read is what makes the mints work.
+    if std::env::var_os(SECRETS_ENDPOINT_VAR).is_none() {
+        return Err(DevServerError::NoSecretsManager);
+    }
+    let secrets: Arc<dyn SecretStore> = Arc::new(SecretsManagerStore::from_env().await);
+    let client_secret = {
+        let id = options
+            .vars
+            .get("TARABUT_SECRET_ARN")
+            .map_or(DEFAULT_TARABUT_SECRET_ID, |v| v.trim())
+            .to_string();
+        parse_tarabut_secret(&id, &secrets.secret_string(&id).await?)?
+    };
+    let sandbox = start_sandbox(&options, &api_url, &client_secret).await?;
     let vars = Vars::new(&options.vars, &api_url, sandbox.base_url());
     let config = vars.config()?;
 
@@ -165,7 +187,9 @@ pub async fn serve(options: DevServerOptions) -> Result<RunningDevServer, DevSer
         }
     };
     let exports = Arc::new(MemoryExports::new(&api_url));
-    let mut state = AppState::new(config, table)?;
+    let state = AppState::new(config, table)?;
+    secrets::install_tarabut_secret(&state, secrets.clone()).await?;
+    let mut state = secrets::install_cursor_key(state, secrets).await?;
     state.exports = Some(exports.clone());
     let state = Arc::new(state);
 
@@ -215,6 +239,7 @@ async fn bind(what: &'static str, port: u16) -> Result<TcpListener, DevServerErr
 async fn start_sandbox(
     options: &DevServerOptions,
     api_url: &str,
+    client_secret: &Secret,
 ) -> Result<RunningSandbox, DevServerError> {
     let given = |name: &str, default: &str| {
         options
@@ -233,7 +258,7 @@ async fn start_sandbox(
     redirect_urls.dedup();
     tarabut_sandbox::start(SandboxConfig {
         client_id: given("TARABUT_CLIENT_ID", DEFAULT_CLIENT_ID),
-        client_secret: given("TARABUT_CLIENT_SECRET", DEFAULT_CLIENT_SECRET),
+        client_secret: client_secret.expose().to_string(),
         redirect_urls,
         bind: SocketAddr::from((Ipv4Addr::LOCALHOST, options.sandbox_port)),
         ..SandboxConfig::default()

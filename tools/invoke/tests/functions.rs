@@ -105,7 +105,7 @@ fn build_functions() -> Result<HashMap<String, PathBuf>, String> {
 }
 
 /// What a function gets: `events/env.json` (Parameters and its own block), then the test's
-/// table and sandbox, and the local DynamoDB this test process was given.
+/// table and sandbox, and the local DynamoDB and Secrets Manager this test process was given.
 fn environment(env: &DynamoEnv, function: &str) -> Vec<(String, String)> {
     let file = workspace_root().join("events/env.json");
     let mut vars = load_env_file(&file, &logical_id_for(function)).expect("events/env.json");
@@ -118,6 +118,10 @@ fn environment(env: &DynamoEnv, function: &str) -> Vec<(String, String)> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
         .expect("AWS_ENDPOINT_URL_DYNAMODB: run under scripts/with-dynalite.sh");
     vars.push(("AWS_ENDPOINT_URL_DYNAMODB".into(), endpoint));
+    // The secrets the functions read at init (seeded by scripts/with-moto.sh).
+    let secrets = std::env::var("AWS_ENDPOINT_URL_SECRETS_MANAGER")
+        .expect("AWS_ENDPOINT_URL_SECRETS_MANAGER: run under scripts/with-moto.sh");
+    vars.push(("AWS_ENDPOINT_URL_SECRETS_MANAGER".into(), secrets));
     vars
 }
 

@@ -97,6 +97,9 @@ struct ConfigPatch {
     redirect_urls: Option<Vec<String>>,
     /// 0 brings the demo data back.
     synthetic_transactions: Option<usize>,
+    /// The client secret the token endpoint accepts from now on (a rotation at Tarabut).
+    /// Write-only: the config view never shows it.
+    client_secret: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -146,8 +149,18 @@ async fn set_config(
             "syntheticTransactions must be at most {MAX_SYNTHETIC_TRANSACTIONS}"
         )));
     }
+    if patch
+        .client_secret
+        .as_deref()
+        .is_some_and(|s| s.trim().is_empty())
+    {
+        return Err(ApiError::bad_request("clientSecret must not be empty"));
+    }
     {
         let mut settings = state.settings_mut();
+        if let Some(secret) = patch.client_secret {
+            settings.client_secret = secret;
+        }
         if let Some(n) = patch.synthetic_transactions {
             settings.synthetic_transactions = (n > 0).then_some(n);
         }

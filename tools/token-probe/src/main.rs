@@ -58,6 +58,14 @@ async fn main() {
     };
     let table = Arc::new(DynamoTable::from_env(config.table_name.clone()).await);
     let tarabut = TarabutClient::new(&config.tarabut).expect("Tarabut client");
+    // The client secret as a function reads it: from Secrets Manager (moto's, locally).
+    let secrets = Arc::new(shared::secrets::SecretsManagerStore::from_env().await);
+    if let Err(e) =
+        shared::secrets::install_client_secret(&tarabut, &config.tarabut.secret_arn, secrets).await
+    {
+        eprintln!("token-probe: {e}");
+        std::process::exit(2);
+    }
     let manager = TokenManager::new(
         table.clone() as Arc<dyn Table>,
         tarabut.clone(),

@@ -158,3 +158,30 @@ async fn providers_lists_blue_and_red() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_rotated_client_secret_replaces_the_old_one_and_is_never_shown() {
+    let sb = sandbox().await;
+    let http = http();
+    let (status, view) = control(
+        &http,
+        &sb,
+        "/_sandbox/config",
+        json!({"clientSecret": "rotated-secret"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!view.to_string().contains("rotated-secret"));
+    let old = mint_raw(&http, &sb, "user-1", "sandbox-secret").await;
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    let new = mint_raw(&http, &sb, "user-1", "rotated-secret").await;
+    assert_eq!(new.status(), StatusCode::OK);
+    let (status, _) = control(&http, &sb, "/_sandbox/config", json!({"clientSecret": " "})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let still = mint_raw(&http, &sb, "user-1", "rotated-secret").await;
+    assert_eq!(
+        still.status(),
+        StatusCode::OK,
+        "a refused patch changes nothing"
+    );
+}
