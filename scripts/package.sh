@@ -16,11 +16,8 @@ cd "$root"
 requirements="scripts/lambda/requirements.txt"
 venv="${PACKAGE_VENV:-$root/.venv-lambda}"
 python="${PACKAGE_PYTHON:-python3}"
-# The budget for one stripped arm64 bootstrap (issue 11: 8 MB). finance-export links the S3
-# client too (aws-sdk-s3, 1.3 MB more) and is 8.7 MB: it gets 9 MB until that is cut
-# (BENCHMARKS.md), so the check still catches growth.
+# The budget for one stripped arm64 bootstrap (issue 11: 8 MB), every function alike.
 max_bytes="${MAX_BOOTSTRAP_BYTES:-8000000}"
-max_bytes_export="${MAX_EXPORT_BOOTSTRAP_BYTES:-9000000}"
 started=$SECONDS
 
 # --- cargo-lambda and zig, pinned, in their own venv -----------------------------------------
@@ -93,7 +90,6 @@ PY
   total=$((total + bytes))
   flag=""
   budget="$max_bytes"
-  [ "$fn" != finance-export ] || budget="$max_bytes_export"
   if [ "$bytes" -gt "$budget" ]; then
     flag="  OVER the budget of $budget bytes"
     status=1
