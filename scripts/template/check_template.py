@@ -130,6 +130,11 @@ SECRET_ARN_VARS: dict[str, tuple[str, set[str]]] = {
     "TARABUT_SECRET_ARN": ("TarabutSecretArn", TARABUT_SECRET_FUNCTIONS),
     "CURSOR_KEY_SECRET_ARN": ("CursorKeySecret", {"finance-transactions"}),
 }
+#: What a function's main.rs calls to read each secret at init (shared::secrets).
+SECRET_INIT_CALLS: dict[str, str] = {
+    "TARABUT_SECRET_ARN": "secrets::with_tarabut_secret",
+    "CURSOR_KEY_SECRET_ARN": "secrets::with_cursor_key",
+}
 #: A variable name that says "secret": refused in any function's environment unless it names
 #: a reference (…_ARN), an address (…_URL, AWS_ENDPOINT_URL_*) or a duration (…_SECS/_MS/_DAYS:
 #: TOKEN_LEASE_SECS is a setting of the token manager, not a token).
@@ -796,7 +801,18 @@ class Checker:
             crate = self.crate_of.get(fid)
             env = self.env_of(fid)
             want_resources = []
+            main = self.repo / "functions" / str(crate) / "src" / "main.rs"
+            main_rs = main.read_text(encoding="utf-8") if main.is_file() else ""
             for var, (target, crates) in SECRET_ARN_VARS.items():
+                # The template's grant and the code's read must agree: a function granted a
+                # secret it never reads holds a needless permission; one that reads a secret
+                # it is not granted fails its init (AccessDenied).
+                reads = SECRET_INIT_CALLS[var] in main_rs
+                if reads != (crate in crates):
+                    problems.append(
+                        f"{fid}: functions/{crate}/src/main.rs {'calls' if reads else 'does not call'} "
+                        f"{SECRET_INIT_CALLS[var]}, but SECRET_ARN_VARS {'does not list' if reads else 'lists'} it for {var}"
+                    )
                 if crate in crates:
                     if not is_ref(env.get(var), target):
                         problems.append(f"{fid}: {var} must be !Ref {target}")

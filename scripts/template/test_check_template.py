@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import re
 import shutil
 import sys
 import tempfile
@@ -55,10 +54,6 @@ ENV_JSON = {
         "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:5000",
     },
 }
-#: Reads of a secret from the environment, which issue 11 §2 moves to Secrets Manager: left
-#: out of the fixture's config.rs so these tests do not depend on that change having landed
-#: (a line that no longer exists is simply not there to drop).
-ENV_SECRET_READS = re.compile(r'.*env\.required\("(TARABUT_CLIENT_SECRET|CURSOR_HMAC_KEY)"\).*\n')
 
 
 def http_event(method: str, path: str) -> dict:
@@ -83,8 +78,6 @@ class Fixture:
         for rel in CODE_FILES:
             (self.dir / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(REPO / rel, self.dir / rel)
-        config = self.dir / "shared/src/config.rs"
-        config.write_text(ENV_SECRET_READS.sub("", config.read_text(encoding="utf-8")), encoding="utf-8")
         (self.dir / "events").mkdir()
         self.write("events/env.json", json.dumps(ENV_JSON))
         for crate in CRATES:
@@ -99,6 +92,11 @@ class Fixture:
 
     def add_crate(self, crate: str, package: str | None = None) -> None:
         self.write(f"functions/{crate}/Cargo.toml", f'[package]\nname = "{package or crate}"\nversion = "0.1.0"\n')
+        # Its sources: the path parameters its handler reads (check_routes), the secrets its
+        # main.rs reads at init (check_secret_access).
+        src = REPO / "functions" / crate / "src"
+        for f in sorted(src.rglob("*.rs")) if src.is_dir() else []:
+            self.write(f"functions/{crate}/{f.relative_to(src.parent)}", f.read_text(encoding="utf-8"))
 
     def write(self, rel: str, text: str) -> None:
         path = self.dir / rel
@@ -333,6 +331,20 @@ class CheckTemplateTest(unittest.TestCase):
         self.fx.edit("template.yaml", "        RETENTION_DAYS: !Ref RetentionDays\n",
                      "        RETENTION_DAYS: !Ref RetentionDays\n        TARABUT_SECRET_ARN: !Ref TarabutSecretArn\n")
         self.assertReported("FinanceConnectionsFunction: sets TARABUT_SECRET_ARN but its code reads no such secret")
+
+    def test_a_function_whose_main_reads_no_secret_it_is_granted(self):
+        self.fx.edit("functions/tarabut-sync/src/main.rs",
+                     "shared::secrets::with_tarabut_secret(state)", "Ok::<_, shared::state::InitError>(state)")
+        self.assertReported("TarabutSyncFunction: functions/tarabut-sync/src/main.rs does not call "
+                            "secrets::with_tarabut_secret, but SECRET_ARN_VARS lists it for TARABUT_SECRET_ARN")
+
+    def test_a_function_whose_main_reads_a_secret_it_is_not_granted(self):
+        self.fx.edit("functions/finance-accounts/src/main.rs",
+                     "    let state = shared::AppState::init().await?;\n",
+                     "    let state = shared::AppState::init().await?;\n"
+                     "    let state = shared::secrets::with_cursor_key(state).await?;\n")
+        self.assertReported("FinanceAccountsFunction: functions/finance-accounts/src/main.rs calls "
+                            "secrets::with_cursor_key, but SECRET_ARN_VARS does not list it for CURSOR_KEY_SECRET_ARN")
 
     def test_tarabut_caller_without_get_secret_value(self):
         text = (self.fx.dir / "template.yaml").read_text()
