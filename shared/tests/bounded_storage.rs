@@ -161,7 +161,11 @@ fn blue() -> ConnectRequest {
 }
 
 /// Ten connects at once for one user: five unfinished links at most remain, every other
-/// answer is the typed refusal, and another user is not affected.
+/// answer is the typed refusal, and another user is not affected. Not asserted: that one of
+/// the ten wins. Racers at the cap each count after their own write and give way above it
+/// (`linking::connect`), so when all ten write before any counts, all ten give way: the safe
+/// side, and what happened under CI's load (docs/architecture.md §5, "Pending connections"). Progress is proven
+/// sequentially below.
 async fn concurrent_connects_leave_at_most_five_unfinished_links<T: TestTable>(env: TestEnv<T>) {
     let alice = user(ALICE);
     // The token first, so the connects race on the links and not on the mint.
@@ -189,7 +193,6 @@ async fn concurrent_connects_leave_at_most_five_unfinished_links<T: TestTable>(e
         pending, accepted,
         "every accepted link is pending, no refused one"
     );
-    assert!(accepted >= 1);
     // Sequentially now: full until one finishes.
     while connection_items(&env, ALICE).await.len() < 5 {
         linking::connect(&env.state, &alice, blue(), deadline())
