@@ -43,6 +43,10 @@ pub struct AppState {
     /// The transaction list's cursor key: installed at init by that function's wiring
     /// ([`crate::secrets::with_cursor_key`]), the dev server and tests; `None` elsewhere.
     pub cursor_key: Option<Secret>,
+    /// The AWS SDK configuration [`AppState::from_env`] loaded (region, credentials, HTTP
+    /// client): the clients a function's wiring adds (S3, Secrets Manager) reuse it rather than
+    /// load it again at init. `None` when the state was built otherwise (tests, dev server).
+    pub aws: Option<aws_config::SdkConfig>,
 }
 
 impl AppState {
@@ -50,8 +54,19 @@ impl AppState {
     /// `AWS_ENDPOINT_URL_DYNAMODB` for a local DynamoDB). A bad variable fails here, naming it.
     pub async fn from_env() -> Result<AppState, InitError> {
         let config = Config::from_env()?;
-        let table = DynamoTable::from_env(config.table_name.clone()).await;
-        AppState::new(config, Arc::new(table))
+        let aws = aws_config::load_from_env().await;
+        let table = DynamoTable::from_sdk_config(&aws, config.table_name.clone());
+        let mut state = AppState::new(config, Arc::new(table))?;
+        state.aws = Some(aws);
+        Ok(state)
+    }
+
+    /// The AWS SDK configuration for another client: the one loaded at init, else loaded now.
+    pub async fn aws_config(&self) -> aws_config::SdkConfig {
+        match &self.aws {
+            Some(loaded) => loaded.clone(),
+            None => aws_config::load_from_env().await,
+        }
     }
 
     /// [`AppState::from_env`] for a function's `main`: a failure is logged (naming the bad
@@ -91,6 +106,7 @@ impl AppState {
             audit: AuditRepo::new(table.clone(), config.audit_retention),
             exports: None,
             cursor_key: None,
+            aws: None,
             tokens,
             tarabut,
             table,

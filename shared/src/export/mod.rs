@@ -86,6 +86,9 @@ pub async fn with_s3(mut state: AppState) -> Result<AppState, crate::config::Con
         tracing::error!(error = %e, "init failed");
         return Err(e);
     };
-    state.exports = Some(std::sync::Arc::new(S3ExportStore::from_env(bucket).await));
+    let aws = state.aws_config().await;
+    state.exports = Some(std::sync::Arc::new(S3ExportStore::from_sdk_config(
+        &aws, bucket,
+    )));
     Ok(state)
 }

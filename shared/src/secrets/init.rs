@@ -13,7 +13,9 @@ use crate::tarabut::TarabutClient;
 /// `TARABUT_SECRET_ARN` from Secrets Manager, and keeps that source for a read again when
 /// Tarabut refuses the secret (a rotation).
 pub async fn with_tarabut_secret(state: AppState) -> Result<AppState, InitError> {
-    let store = Arc::new(SecretsManagerStore::from_env().await);
+    let store = Arc::new(SecretsManagerStore::from_sdk_config(
+        &state.aws_config().await,
+    ));
     install_tarabut_secret(&state, store)
         .await
         .inspect_err(|e| tracing::error!(error = %e, "init failed"))?;
@@ -22,7 +24,9 @@ pub async fn with_tarabut_secret(state: AppState) -> Result<AppState, InitError>
 
 /// For the transaction list's `main`: reads the cursor key named by `CURSOR_KEY_SECRET_ARN`.
 pub async fn with_cursor_key(state: AppState) -> Result<AppState, InitError> {
-    let store = Arc::new(SecretsManagerStore::from_env().await);
+    let store = Arc::new(SecretsManagerStore::from_sdk_config(
+        &state.aws_config().await,
+    ));
     install_cursor_key(state, store)
         .await
         .inspect_err(|e| tracing::error!(error = %e, "init failed"))

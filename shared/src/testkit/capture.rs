@@ -82,13 +82,17 @@ impl LogCapture {
             .lines()
             .iter()
             .map(|text| {
-                let line: Value =
-                    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+                let line = json_line(text);
                 assert!(line.is_object(), "not a JSON object: {text}");
                 line
             })
             .collect()
     }
+}
+
+/// One captured line, parsed (the test fails on one that is not JSON).
+fn json_line(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
 /// The metric lines this thread emits from [`MetricsCapture::start`] on, each checked as EMF.
@@ -112,8 +116,7 @@ impl MetricsCapture {
             .lines()
             .iter()
             .map(|text| {
-                let line: Value =
-                    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+                let line = json_line(text);
                 if let Err(e) = check_emf(&line) {
                     panic!("not EMF ({e}): {text}");
                 }
