@@ -55,3 +55,46 @@ impl RequestIds {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use lambda_http::Context;
+
+    use super::*;
+    use crate::testkit::Event;
+
+    fn lambda_context(request_id: &str) -> Context {
+        let mut context = Context::default();
+        context.request_id = request_id.into();
+        context
+    }
+
+    #[test]
+    fn the_ids_come_from_the_event_and_the_lambda_context() {
+        let event = Event::load("finance-accounts");
+        let both = RequestIds::of(&event.request().with_lambda_context(lambda_context("l-1")));
+        assert_eq!(
+            both,
+            RequestIds {
+                apigw_request_id: Some("c6af9ac6-7b61-11e6-9a41-93e8deadbeef".into()),
+                lambda_request_id: Some("l-1".into()),
+                route: Some("GET /finance/accounts".into()),
+            }
+        );
+        assert_eq!(
+            both.instance(),
+            Some("c6af9ac6-7b61-11e6-9a41-93e8deadbeef")
+        );
+
+        // A local call's default context has an empty id: that is no id.
+        let local = RequestIds::of(&event.request().with_lambda_context(Context::default()));
+        assert_eq!(local.lambda_request_id, None);
+        assert_eq!(local.route.as_deref(), Some("GET /finance/accounts"));
+
+        let bare = RequestIds::of(&Request::default().with_lambda_context(lambda_context("l-2")));
+        assert_eq!(bare.apigw_request_id, None);
+        assert_eq!(bare.route, None);
+        assert_eq!(bare.instance(), Some("l-2"));
+        assert_eq!(RequestIds::of(&Request::default()).instance(), None);
+    }
+}

@@ -102,56 +102,5 @@ impl HttpError {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-
-    #[test]
-    fn internal_details_never_reach_the_body() {
-        let e: HttpError =
-            UseCaseError::Internal("table finance-prod: AccessDenied for arn:aws:iam::123".into())
-                .into();
-        let p = e.problem();
-        assert_eq!(p.status, 500);
-        assert!(!p.detail.contains("arn:aws"));
-        let e: HttpError =
-            UseCaseError::Upstream("token endpoint said: invalid client secret s3cr3t".into())
-                .into();
-        assert!(!e.problem().detail.contains("s3cr3t"));
-    }
-
-    #[test]
-    fn statuses_and_types() {
-        assert_eq!(HttpError::Unauthenticated.problem().status, 401);
-        assert_eq!(
-            HttpError::from(UseCaseError::NotFound("connection"))
-                .problem()
-                .detail,
-            "connection not found"
-        );
-        assert_eq!(
-            HttpError::PayloadTooLarge { limit: 65536 }
-                .problem()
-                .type_uri,
-            "/problems/payload-too-large"
-        );
-        let unavailable = HttpError::from(UseCaseError::Unavailable {
-            retry_after: Duration::from_millis(200),
-        });
-        assert_eq!(unavailable.status(), 503);
-        assert_eq!(unavailable.retry_after(), Some(1));
-        let limited = HttpError::from(UseCaseError::TooManyRequests {
-            retry_after: Duration::from_secs(42),
-        });
-        assert_eq!(limited.status(), 429);
-        assert_eq!(limited.retry_after(), Some(42));
-        assert_eq!(limited.problem().type_uri, "/problems/too-many-requests");
-        let running = HttpError::from(UseCaseError::SyncRunning {
-            retry_after: Duration::from_secs(7),
-        });
-        assert_eq!(running.status(), 409);
-        assert_eq!(running.retry_after(), Some(7));
-        assert_eq!(running.problem().type_uri, "/problems/sync-in-progress");
-    }
-}
+#[path = "problem_tests.rs"]
+mod tests;
