@@ -135,3 +135,77 @@ impl AccountRepo {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryTable;
+
+    fn account(connection_id: &str, account_id: &str) -> AccountRecord {
+        AccountRecord {
+            user: UserId::parse("user-1").expect("a user id"),
+            connection_id: connection_id.into(),
+            account_id: account_id.into(),
+            provider_id: None,
+            currency: Currency::from_code("BHD").expect("BHD"),
+            product_type: None,
+            description: None,
+            holder_name: None,
+            iban: None,
+            last_booking_date: None,
+            balance: None,
+            balance_type: None,
+            balance_at: None,
+            updated_at: Timestamp::from_millis(1_800_000_000_000),
+        }
+    }
+
+    #[tokio::test]
+    async fn accounts_read_back_per_user_and_per_connection() {
+        let table = Arc::new(MemoryTable::new());
+        let repo = AccountRepo::new(table.clone());
+        let full = AccountRecord {
+            provider_id: Some("BHR-BANK".into()),
+            product_type: Some("CurrentAccount".into()),
+            description: Some("Salary account".into()),
+            holder_name: Some("A. Holder".into()),
+            iban: Some("BH67BMAG00001299123456".into()),
+            last_booking_date: Some(NaiveDate::from_ymd_opt(2026, 11, 30).expect("a date")),
+            balance: Some(Money::from_minor(
+                -1_250,
+                Currency::from_code("BHD").expect("BHD"),
+            )),
+            balance_type: Some("InterimBooked".into()),
+            balance_at: Some(Timestamp::from_millis(1_800_000_100_000)),
+            ..account("conn-1", "acc-1")
+        };
+        let second = account("conn-1", "acc-2");
+        let other_connection = account("conn-10", "acc-3");
+        repo.put_all(&[full.clone(), second.clone(), other_connection.clone()])
+            .await
+            .expect("stored");
+        // A connection item shares the partition; it is not an account.
+        let mut connection = Key::new("USER#user-1", "CONN#conn-1").item();
+        connection.set_s("status", "active");
+        table.put(connection, None).await.expect("written");
+
+        let user = full.user.clone();
+        assert_eq!(
+            repo.list(&user).await.expect("list"),
+            vec![full.clone(), second.clone(), other_connection.clone()]
+        );
+        // `conn-1` is a prefix of `conn-10`: the separator keeps them apart.
+        assert_eq!(
+            repo.list_for_connection(&user, "conn-1")
+                .await
+                .expect("list"),
+            vec![full.clone(), second.clone()]
+        );
+        repo.delete_all(&[full, second]).await.expect("deleted");
+        assert_eq!(
+            repo.list(&user).await.expect("list"),
+            vec![other_connection]
+        );
+        assert_eq!(table.snapshot().len(), 2);
+    }
+}

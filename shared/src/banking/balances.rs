@@ -205,3 +205,7 @@ impl BalanceRepo {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+#[path = "balances_tests.rs"]
+mod tests;

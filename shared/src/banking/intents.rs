@@ -368,3 +368,7 @@ impl IntentRepo {
             .await
     }
 }
+
+#[cfg(test)]
+#[path = "intents_tests.rs"]
+mod tests;

@@ -372,3 +372,7 @@ impl TransactionRepo {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+#[path = "transactions_tests.rs"]
+mod tests;

@@ -134,4 +134,73 @@ mod tests {
         assert_eq!(c.sync, SyncState::default());
         assert_eq!(c.next_sync_at, Some(NOW + SYNC_INTERVAL));
     }
+
+    /// The documented periods (docs/architecture.md §3.6, §3.7).
+    #[test]
+    fn the_periods_are_twelve_hours_thirty_days_and_twenty_minutes() {
+        assert_eq!(SYNC_INTERVAL, Duration::from_secs(43_200));
+        assert_eq!(TOMBSTONE_KEPT, Duration::from_secs(2_592_000));
+        assert_eq!(ERASE_SETTLE, Duration::from_secs(1_200));
+    }
+
+    #[test]
+    fn a_good_sync_records_itself_and_a_failed_one_too() {
+        let later = NOW + Duration::from_secs(60);
+        let mut c = active(2);
+        c.synced(later);
+        assert_eq!(c.last_sync_at, Some(later));
+        assert_eq!(c.last_sync_status.as_deref(), Some("ok"));
+        assert_eq!(c.updated_at, later);
+        let mut c = active(0);
+        c.sync_failed(later, false);
+        assert_eq!(c.last_sync_status.as_deref(), Some("failed"));
+        assert_eq!(c.updated_at, later);
+        assert_eq!(c.last_sync_at, None, "a failure is not a sync");
+        assert_eq!(c.next_sync_at, Some(later + Duration::from_secs(15 * 60)));
+    }
+
+    #[test]
+    fn a_consent_expires_at_its_date() {
+        let mut c = active(0);
+        assert!(!c.consent_expired(NOW), "no date, no expiry");
+        c.consent_expires_at = Some(NOW);
+        assert!(c.consent_expired(NOW));
+        assert!(c.consent_expired(NOW + Duration::from_secs(1)));
+        assert!(!c.consent_expired(Timestamp::from_millis(NOW.millis() - 1)));
+    }
+
+    #[test]
+    fn expiry_and_reauth_take_the_connection_off_the_schedule() {
+        let later = NOW + Duration::from_secs(60);
+        let mut c = active(3);
+        c.expire(later);
+        assert_eq!(c.status, ConnectionStatus::Expired);
+        assert_eq!((c.next_sync_at, c.updated_at), (None, later));
+        assert_eq!(c.sync, SyncState::default());
+        let mut c = active(3);
+        c.require_reauth(later);
+        assert_eq!(c.status, ConnectionStatus::ReauthRequired);
+        assert_eq!(c.last_sync_status.as_deref(), Some("reauth_required"));
+        assert_eq!((c.next_sync_at, c.updated_at), (None, later));
+        assert_eq!(c.sync, SyncState::default());
+    }
+
+    #[test]
+    fn a_tombstone_keeps_the_identity_and_schedules_the_last_erasure() {
+        let later = NOW + Duration::from_secs(60);
+        let c = active(3);
+        let tomb = c.tombstoned(later);
+        assert_eq!(
+            tomb,
+            Connection {
+                status: ConnectionStatus::Revoked,
+                deleted_at: Some(later),
+                updated_at: later,
+                next_sync_at: None,
+                erase_sweep_at: Some(later + Duration::from_secs(1_200)),
+                sync: SyncState::default(),
+                ..c
+            }
+        );
+    }
 }

@@ -309,3 +309,7 @@ pub enum Taken {
     /// Another run took it, or it changed since the index was read.
     Lost,
 }
+
+#[cfg(test)]
+#[path = "repo_tests.rs"]
+mod tests;
