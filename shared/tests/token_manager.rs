@@ -545,3 +545,74 @@ async fn a_stale_invalidation_after_a_remint_changes_nothing() {
         v2.secret
     );
 }
+
+/// Erase-all forgets the token: the item is gone and this process's copy too, so the next
+/// call mints afresh. `forget_cached` drops only this process's copy.
+#[tokio::test]
+async fn forget_erases_the_stored_and_the_cached_token() {
+    let env = TestEnv::on_dynamodb().await;
+    let user = UserId::parse("forgotten-user").unwrap();
+    let m = &managers(&env, 1)[0];
+    let repo = TokenRepo::new(env.table.clone());
+    m.access_token(&user, deadline(10)).await.unwrap();
+    assert_eq!(mints(&env.control, &user).await, 1);
+
+    // The stored token goes behind this process's back: the cached copy is still served...
+    repo.delete(&user).await.unwrap();
+    m.access_token(&user, deadline(10)).await.unwrap();
+    assert_eq!(mints(&env.control, &user).await, 1);
+    // ...until it is dropped.
+    m.forget_cached(&user);
+    m.access_token(&user, deadline(10)).await.unwrap();
+    assert_eq!(mints(&env.control, &user).await, 2);
+
+    m.forget(&user).await.unwrap();
+    assert!(
+        repo.load(&user).await.unwrap().is_none(),
+        "the item is erased"
+    );
+    m.access_token(&user, deadline(10)).await.unwrap();
+    assert_eq!(
+        mints(&env.control, &user).await,
+        3,
+        "the cached copy outlived forget"
+    );
+}
+
+/// A failing endpoint's answer tells the caller how long the backoff it recorded lasts: the
+/// third failure in a row waits 8 s (2 s doubling).
+#[tokio::test]
+async fn a_failed_mint_after_earlier_failures_reports_the_longer_backoff() {
+    let env = TestEnv::on_dynamodb().await;
+    let user = UserId::parse("thrice-failing-user").unwrap();
+    env.store_expired_token(&user, Duration::from_secs(60))
+        .await;
+    let key = shared::store::Key::new(format!("USER#{}", user.as_str()), "TOKEN#tarabut");
+    env.table
+        .update(
+            &key,
+            &[shared::store::Update::set(
+                "mint_failures",
+                shared::store::Value::N(2),
+            )],
+            None,
+        )
+        .await
+        .unwrap();
+    env.control
+        .fault(json!({"endpoint": "token", "status": 500}))
+        .await;
+    let m = &managers(&env, 1)[0];
+    match m.access_token(&user, deadline(10)).await {
+        Err(TokenError::Unavailable { retry_after }) => {
+            assert_eq!(retry_after, Duration::from_secs(8));
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    let stored = TokenRepo::new(env.table.clone())
+        .load(&user)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.mint_failures, 3);
+}

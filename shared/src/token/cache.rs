@@ -116,3 +116,7 @@ impl TokenCache {
         self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+#[cfg(test)]
+#[path = "cache_tests.rs"]
+mod tests;
