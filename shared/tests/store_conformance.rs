@@ -421,19 +421,41 @@ async fn query_page_refuses_what_dynamodb_cannot_page(t: Arc<dyn Table>) {
         invalid(t.query_page(&Query::partition("P")).await),
         "no limit"
     );
+    // DynamoDB's Limit is 1 to 2^31 - 1: refused before a request, by both tables alike.
+    assert!(
+        invalid(t.query_page(&Query::partition("P").limit(0)).await),
+        "a zero limit"
+    );
+    assert!(
+        invalid(
+            t.query_page(&Query::partition("P").limit(i32::MAX as usize + 1))
+                .await
+        ),
+        "a limit above i32::MAX"
+    );
+    assert!(
+        t.query_page(&Query::partition("P").limit(i32::MAX as usize))
+            .await
+            .is_ok(),
+        "the largest limit"
+    );
     assert!(invalid(
         t.query_page(&Query::partition("P").on_index(GSI1).limit(5))
             .await
     ));
-    assert!(
+    // Refused before a request: DynamoDB would answer with a validation error instead.
+    assert!(invalid_items(
         t.query(
             &Query::partition("P")
                 .on_index(GSI1)
                 .after(Key::new("P", "x"))
         )
         .await
-        .is_err()
-    );
+    ));
+}
+
+fn invalid_items(r: Result<Vec<Item>, StoreError>) -> bool {
+    matches!(r, Err(StoreError::Invalid(_)))
 }
 
 async fn sparse_index_holds_only_indexed_items(t: Arc<dyn Table>) {
@@ -565,4 +587,90 @@ async fn memory_table_is_usable_as_a_trait_object() {
     let t: Arc<dyn Table> = Arc::new(MemoryTable::new());
     t.put(item("x", "y"), None).await.unwrap();
     assert!(t.get(&Key::new("x", "y"), true).await.unwrap().is_some());
+}
+
+/// The DynamoDB table's test instruments: the name it sends, the request counter the token
+/// tests rely on, and the Scan that "changes nothing" comparisons read the whole table with.
+/// A Scan returning nothing would make every such comparison pass.
+#[tokio::test]
+async fn the_dynamo_table_names_counts_and_scans_what_is_there() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    let t = shared::testkit::dynamo_table().await;
+    let described = t
+        .client()
+        .describe_table()
+        .table_name(t.table_name())
+        .send()
+        .await
+        .expect("the table it names exists");
+    assert_eq!(
+        described.table().and_then(|d| d.table_name()),
+        Some(t.table_name())
+    );
+
+    let requests = t.requests().get();
+    t.get(&Key::new("P", "x"), true).await.unwrap();
+    assert_eq!(t.requests().get() - requests, 1, "one GetItem, one request");
+
+    // Token reads are told apart, and an inconsistent one is counted as such.
+    assert_eq!(t.requests().token_reads(), (0, 0));
+    t.get(&Key::new("USER#u", "TOKEN#tarabut"), true)
+        .await
+        .unwrap();
+    assert_eq!(t.requests().token_reads(), (1, 0));
+    t.client()
+        .get_item()
+        .table_name(t.table_name())
+        .key("pk", AttributeValue::S("USER#u".into()))
+        .key("sk", AttributeValue::S("TOKEN#tarabut".into()))
+        .send()
+        .await
+        .expect("an eventually consistent read");
+    assert_eq!(t.requests().token_reads(), (2, 1));
+    t.get(&Key::new("USER#u", "CONN#c"), false).await.unwrap();
+    assert_eq!(t.requests().token_reads(), (2, 1), "not a token read");
+
+    // Past one Scan page (DynamoDB's is 1 MB): 24 items of 50 kB.
+    let filler = "x".repeat(50_000);
+    for n in 0..24 {
+        let mut it = item("SCAN", &format!("{n:02}"));
+        it.set_s("filler", filler.as_str());
+        t.put(it, None).await.unwrap();
+    }
+    let before = t.requests().get();
+    let mut keys: Vec<String> = t
+        .scan_all()
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.s("sk").unwrap().to_string())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, (0..24).map(|n| format!("{n:02}")).collect::<Vec<_>>());
+    assert!(t.requests().get() - before >= 2, "the Scan took one page");
+}
+
+/// Only a failed condition is `ConditionFailed`: any other refusal of a conditional write
+/// (here, a table that does not exist) is a backend error, never mistaken for losing a race.
+#[tokio::test]
+async fn a_conditional_write_to_a_missing_table_is_a_backend_error() {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default();
+    assert!(
+        endpoint.starts_with("http://127.0.0.1"),
+        "run against dynalite (make test), not {endpoint:?}"
+    );
+    let t = shared::store::DynamoTable::from_env(format!("missing-{}", std::process::id())).await;
+    let cond = Cond::not_exists("pk");
+    let backend = |r: Result<(), StoreError>| matches!(r, Err(StoreError::Backend(_)));
+    assert!(backend(t.put(item("P", "a"), Some(&cond)).await));
+    assert!(backend(
+        t.update(
+            &Key::new("P", "a"),
+            &[Update::set("n", Value::N(1))],
+            Some(&cond)
+        )
+        .await
+    ));
+    assert!(backend(t.delete(&Key::new("P", "a"), Some(&cond)).await));
 }
