@@ -674,3 +674,42 @@ async fn a_conditional_write_to_a_missing_table_is_a_backend_error() {
     ));
     assert!(backend(t.delete(&Key::new("P", "a"), Some(&cond)).await));
 }
+
+/// Throttled, DynamoDB leaves a batch's writes unprocessed; they are sent again (with backoff)
+/// until applied, and after eight retries the batch fails naming how many are left.
+#[tokio::test]
+async fn unprocessed_batch_writes_are_sent_again_then_given_up() {
+    use shared::testkit::UnprocessedWrites;
+
+    let base = shared::testkit::dynamo_table().await;
+    let writes = |prefix: &str| -> Vec<Write> {
+        (0..3)
+            .map(|n| Write::Put(item("BATCH", &format!("{prefix}{n}"))))
+            .collect()
+    };
+
+    let throttled = base.with_interceptor(UnprocessedWrites::new(3));
+    let before = base.requests().get();
+    throttled.batch_write(writes("a")).await.unwrap();
+    assert_eq!(
+        base.requests().get() - before,
+        4,
+        "the first answer and three retries"
+    );
+    let stored = base.query(&Query::partition("BATCH")).await.unwrap();
+    assert_eq!(sks(&stored), ["a0", "a1", "a2"]);
+
+    let never = base.with_interceptor(UnprocessedWrites::new(u32::MAX));
+    let before = base.requests().get();
+    match never.batch_write(writes("b")).await {
+        Err(StoreError::Backend(message)) => {
+            assert!(message.contains("3 writes still unprocessed"), "{message}")
+        }
+        other => panic!("expected a backend error, got {other:?}"),
+    }
+    assert_eq!(
+        base.requests().get() - before,
+        9,
+        "the first answer and eight retries"
+    );
+}

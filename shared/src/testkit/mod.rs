@@ -17,6 +17,7 @@ mod refusing;
 mod s3;
 mod sandbox;
 pub mod sim;
+mod unprocessed;
 mod users;
 
 pub use answers::{
@@ -37,6 +38,7 @@ pub use reads::ReadCounter;
 pub use refusing::RefusingTable;
 pub use s3::{export_bucket, export_keys};
 pub use sandbox::{SandboxControl, start_sandbox};
+pub use unprocessed::UnprocessedWrites;
 pub use users::{ALICE, BOB, CAROL, user};
 
 /// A JSON value (what `refused` returns), named for the macro.

@@ -54,6 +54,26 @@ impl DynamoTable {
         &self.client
     }
 
+    /// The same table seen through one more SDK interceptor: a test's way to make DynamoDB's
+    /// answers what real DynamoDB sometimes sends and dynalite never does.
+    #[cfg(any(test, feature = "testkit"))]
+    pub fn with_interceptor(
+        &self,
+        interceptor: impl aws_sdk_dynamodb::config::Intercept + 'static,
+    ) -> DynamoTable {
+        let conf = self
+            .client
+            .config()
+            .to_builder()
+            .interceptor(interceptor)
+            .build();
+        DynamoTable {
+            client: Client::from_conf(conf),
+            table: self.table.clone(),
+            requests: self.requests.clone(),
+        }
+    }
+
     pub fn table_name(&self) -> &str {
         &self.table
     }
