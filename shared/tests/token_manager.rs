@@ -616,3 +616,107 @@ async fn a_failed_mint_after_earlier_failures_reports_the_longer_backoff() {
         .unwrap();
     assert_eq!(stored.mint_failures, 3);
 }
+
+/// dynalite whose next `failing` GetItems fail, as a throttled read or a lost answer does
+/// after the SDK's own retries.
+struct FailingReads {
+    inner: Arc<dyn Table>,
+    failing: std::sync::atomic::AtomicU32,
+    reads: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl Table for FailingReads {
+    async fn get(
+        &self,
+        key: &shared::store::Key,
+        consistent: bool,
+    ) -> Result<Option<shared::store::Item>, shared::store::StoreError> {
+        use std::sync::atomic::Ordering;
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        let fail = self
+            .failing
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if fail {
+            return Err(shared::store::StoreError::Backend("throttled".into()));
+        }
+        self.inner.get(key, consistent).await
+    }
+    async fn put(
+        &self,
+        item: shared::store::Item,
+        cond: Option<&shared::store::Cond>,
+    ) -> Result<(), shared::store::StoreError> {
+        self.inner.put(item, cond).await
+    }
+    async fn update(
+        &self,
+        key: &shared::store::Key,
+        updates: &[shared::store::Update],
+        cond: Option<&shared::store::Cond>,
+    ) -> Result<(), shared::store::StoreError> {
+        self.inner.update(key, updates, cond).await
+    }
+    async fn delete(
+        &self,
+        key: &shared::store::Key,
+        cond: Option<&shared::store::Cond>,
+    ) -> Result<(), shared::store::StoreError> {
+        self.inner.delete(key, cond).await
+    }
+    async fn query(
+        &self,
+        query: &shared::store::Query,
+    ) -> Result<Vec<shared::store::Item>, shared::store::StoreError> {
+        self.inner.query(query).await
+    }
+    async fn query_page(
+        &self,
+        query: &shared::store::Query,
+    ) -> Result<shared::store::Page, shared::store::StoreError> {
+        self.inner.query_page(query).await
+    }
+    async fn batch_write(
+        &self,
+        writes: Vec<shared::store::Write>,
+    ) -> Result<(), shared::store::StoreError> {
+        self.inner.batch_write(writes).await
+    }
+}
+
+/// A failed token read is tried again (three reads in all) while time is left: two failures
+/// cost nothing but time, a third is the caller's error.
+#[tokio::test]
+async fn a_failed_token_read_is_tried_again_three_times_in_all() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    let env = TestEnv::on_dynamodb().await;
+    let user = UserId::parse("throttled-read-user").unwrap();
+    let minted = managers(&env, 1)[0]
+        .access_token(&user, deadline(10))
+        .await
+        .unwrap();
+    for (failing, served) in [(2, true), (3, false)] {
+        let table = Arc::new(FailingReads {
+            inner: env.table.clone() as Arc<dyn Table>,
+            failing: AtomicU32::new(failing),
+            reads: AtomicU32::new(0),
+        });
+        let m = TokenManager::new(
+            table.clone() as Arc<dyn Table>,
+            test_tarabut_client(&env.state.config.tarabut),
+            &env.state.config.token,
+            env.state.clock.clone(),
+            format!("env-reads-{failing}"),
+        );
+        let answer = m.access_token(&user, deadline(10)).await;
+        assert_eq!(table.reads.load(Ordering::SeqCst), 3, "{failing} failing");
+        if served {
+            assert_eq!(answer.unwrap().secret, minted.secret);
+        } else {
+            assert!(matches!(answer, Err(TokenError::Store(_))), "{answer:?}");
+        }
+    }
+    assert_eq!(mints(&env.control, &user).await, 1);
+}
