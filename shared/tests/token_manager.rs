@@ -720,3 +720,27 @@ async fn a_failed_token_read_is_tried_again_three_times_in_all() {
     }
     assert_eq!(mints(&env.control, &user).await, 1);
 }
+
+/// The mint may use the lease less its commit reserve, a quarter of the lease (at most 2 s):
+/// with a 4 s lease, a token endpoint that takes 2.5 s still mints (a 2 s reserve would leave
+/// it 2 s).
+#[tokio::test]
+async fn a_short_lease_keeps_a_quarter_for_the_commit_and_the_rest_for_the_mint() {
+    let env = TestEnv::on_dynamodb().await;
+    let user = UserId::parse("slow-mint-user").unwrap();
+    env.control
+        .fault(json!({"endpoint": "token", "latencyMs": 2500}))
+        .await;
+    let mut settings = env.state.config.token.clone();
+    settings.lease = Duration::from_secs(4);
+    let m = TokenManager::new(
+        env.table.clone() as Arc<dyn Table>,
+        test_tarabut_client(&env.state.config.tarabut),
+        &settings,
+        env.state.clock.clone(),
+        "env-short-lease".to_string(),
+    );
+    let token = m.access_token(&user, deadline(10)).await;
+    assert!(token.is_ok(), "{token:?}");
+    assert_eq!(mints(&env.control, &user).await, 1);
+}
