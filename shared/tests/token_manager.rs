@@ -615,6 +615,15 @@ async fn a_failed_mint_after_earlier_failures_reports_the_longer_backoff() {
         .unwrap()
         .unwrap();
     assert_eq!(stored.mint_failures, 3);
+    // The backoff every other caller honours is the same 8 s.
+    let backoff = stored
+        .backoff_until
+        .expect("a backoff")
+        .since(SystemClock.now());
+    assert!(
+        backoff > Duration::from_secs(6) && backoff <= Duration::from_secs(8),
+        "{backoff:?}"
+    );
 }
 
 /// dynalite whose next `failing` GetItems fail, as a throttled read or a lost answer does
@@ -743,4 +752,117 @@ async fn a_short_lease_keeps_a_quarter_for_the_commit_and_the_rest_for_the_mint(
     let token = m.access_token(&user, deadline(10)).await;
     assert!(token.is_ok(), "{token:?}");
     assert_eq!(mints(&env.control, &user).await, 1);
+}
+
+/// A failing endpoint is the endpoint's fault even when the caller's own deadline is the
+/// shorter one (5 s, inside the lease's 8 s budget): the failure is recorded and backs off every
+/// caller. Only a caller whose deadline ran out during the mint takes the blame itself.
+#[tokio::test]
+async fn an_endpoint_failure_within_a_caller_s_short_deadline_is_recorded() {
+    let env = TestEnv::on_dynamodb().await;
+    let user = UserId::parse("short-deadline-user").unwrap();
+    env.store_expired_token(&user, Duration::from_secs(60))
+        .await;
+    env.control
+        .fault(json!({"endpoint": "token", "status": 500}))
+        .await;
+    let m = &managers(&env, 1)[0];
+    let answer = m.access_token(&user, deadline(5)).await;
+    assert!(
+        matches!(answer, Err(TokenError::Unavailable { .. })),
+        "{answer:?}"
+    );
+    let stored = TokenRepo::new(env.table.clone())
+        .load(&user)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.mint_failures, 1);
+    assert!(stored.backoff_until.is_some(), "no backoff recorded");
+    assert!(stored.lease.is_none());
+}
+
+/// Lambda freezes an environment once it has answered: work left to the background may never
+/// run. A failed mint gives its lease back before answering, so other callers do not wait for
+/// it to lapse. (The call runs on its own runtime, dropped as soon as it answers.)
+#[test]
+fn a_failed_mint_releases_its_lease_before_answering() {
+    let outer = tokio::runtime::Runtime::new().unwrap();
+    let env = outer.block_on(TestEnv::on_dynamodb());
+    let user = UserId::parse("frozen-user").unwrap();
+    outer.block_on(async {
+        env.store_expired_token(&user, Duration::from_secs(60))
+            .await;
+        env.control
+            .fault(json!({"endpoint": "token", "status": 500}))
+            .await;
+    });
+    let lambda = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let answer = lambda.block_on(async {
+        let table = shared::store::DynamoTable::from_env(env.table.table_name()).await;
+        let m = TokenManager::new(
+            Arc::new(table) as Arc<dyn Table>,
+            test_tarabut_client(&env.state.config.tarabut),
+            &env.state.config.token,
+            env.state.clock.clone(),
+            "env-frozen".to_string(),
+        );
+        m.access_token(&user, deadline(10)).await
+    });
+    drop(lambda);
+    assert!(
+        matches!(answer, Err(TokenError::Unavailable { .. })),
+        "{answer:?}"
+    );
+    let stored = outer
+        .block_on(TokenRepo::new(env.table.clone()).load(&user))
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.lease.is_none(),
+        "the lease was left to the background"
+    );
+    assert_eq!(stored.mint_failures, 1);
+}
+
+/// A token request that times out (Tarabut slower than the per-request timeout) is the
+/// endpoint's fault even while the caller's deadline, the shorter one, has time left: the
+/// failure is recorded and backs off every caller.
+#[tokio::test]
+async fn a_timed_out_mint_with_time_left_is_the_endpoint_s_fault() {
+    let env = TestEnv::on_dynamodb().await;
+    let user = UserId::parse("slow-endpoint-user").unwrap();
+    env.store_expired_token(&user, Duration::from_secs(60))
+        .await;
+    env.control
+        .fault(json!({"endpoint": "token", "latencyMs": 3000}))
+        .await;
+    let mut tarabut = env.state.config.tarabut.clone();
+    tarabut.request_timeout = Duration::from_secs(1);
+    let m = TokenManager::new(
+        env.table.clone() as Arc<dyn Table>,
+        test_tarabut_client(&tarabut),
+        &env.state.config.token,
+        env.state.clock.clone(),
+        "env-timeouts".to_string(),
+    );
+    // 7 s: inside the lease's 8 s budget, and longer than four 1 s attempts.
+    let answer = m.access_token(&user, deadline(7)).await;
+    assert!(
+        matches!(answer, Err(TokenError::Unavailable { .. })),
+        "{answer:?}"
+    );
+    let stored = TokenRepo::new(env.table.clone())
+        .load(&user)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.mint_failures, 1,
+        "the timeouts were blamed on the caller"
+    );
+    assert!(stored.backoff_until.is_some());
 }
