@@ -866,3 +866,51 @@ async fn a_timed_out_mint_with_time_left_is_the_endpoint_s_fault() {
     );
     assert!(stored.backoff_until.is_some());
 }
+
+/// Every write lands and its answer is lost (the SDK's retry then fails its condition against
+/// the write itself): the claim and the commit are settled by reading back, so the call mints
+/// once, counts the mint and serves the token it committed.
+#[tokio::test]
+async fn ambiguous_claims_and_commits_are_settled_by_reading_back() {
+    use shared::testkit::MetricsCapture;
+    use shared::testkit::faults::{Faults, FaultyTable};
+
+    let env = TestEnv::on_dynamodb().await;
+    let user = UserId::parse("ambiguous-user").unwrap();
+    let faults = Faults {
+        ambiguous_write: 1.0,
+        ambiguous_retried: 1.0,
+        ..Faults::default()
+    };
+    let table = Arc::new(FaultyTable::new(env.table.clone(), faults, 7));
+    let m = TokenManager::new(
+        table.clone() as Arc<dyn Table>,
+        test_tarabut_client(&env.state.config.tarabut),
+        &env.state.config.token,
+        env.state.clock.clone(),
+        "env-ambiguous".to_string(),
+    );
+    let capture = MetricsCapture::start();
+    let token = m.access_token(&user, deadline(10)).await.unwrap();
+    assert!(
+        table
+            .stats
+            .ambiguous_writes
+            .load(std::sync::atomic::Ordering::SeqCst)
+            >= 2,
+        "the claim and the commit were both ambiguous"
+    );
+    assert_eq!(
+        capture.sum("TokenMinted", &[]),
+        1.0,
+        "the landed commit was not recognised"
+    );
+    assert_eq!(mints(&env.control, &user).await, 1);
+    let stored = TokenRepo::new(env.table.clone())
+        .load(&user)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.access_token.as_ref(), Some(&token.secret));
+    assert!(stored.lease.is_none());
+}
