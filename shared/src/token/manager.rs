@@ -575,3 +575,40 @@ fn mint_failure(e: TarabutError, failures: i64) -> TokenError {
         TokenError::Mint(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lease(id: &str) -> Lease {
+        Lease {
+            id: id.into(),
+            owner: "env".into(),
+            expires_at: Timestamp::EPOCH,
+            length: Some(Duration::from_secs(10)),
+        }
+    }
+
+    /// A lease is judged by how long this process has watched that very lease: a new holder's
+    /// lease starts from zero, however long the one before it was watched.
+    #[test]
+    fn a_lease_is_watched_from_when_it_appears() {
+        let mut watch = LeaseWatch::default();
+        assert_eq!(watch.observe(Some(&lease("a"))), Duration::ZERO);
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(watch.observe(Some(&lease("a"))) >= Duration::from_millis(20));
+        assert_eq!(
+            watch.observe(Some(&lease("b"))),
+            Duration::ZERO,
+            "another holder's lease inherited the watch"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(watch.observe(Some(&lease("b"))) >= Duration::from_millis(20));
+        assert_eq!(watch.observe(None), Duration::ZERO);
+        assert_eq!(
+            watch.observe(Some(&lease("b"))),
+            Duration::ZERO,
+            "watched across a gap"
+        );
+    }
+}
