@@ -483,3 +483,35 @@ async fn too_many_failures_park_the_connection_off_the_schedule() {
     );
     assert_eq!(repo.due(at(100_000), 10).await.expect("due"), vec![]);
 }
+
+/// Each user's connections live in the user's own partition: nobody lists or reads another's.
+#[tokio::test]
+async fn a_users_connections_are_the_users_alone() {
+    let (table, repo) = repo();
+    let other = UserId::parse("user-2").expect("a user id");
+    repo.create_pending(&active("c-1", at(60)), at(30))
+        .await
+        .expect("created");
+    let theirs = Connection {
+        user: other.clone(),
+        ..active("c-1", at(60))
+    };
+    repo.create_pending(&theirs, at(30)).await.expect("created");
+    assert_eq!(
+        table.snapshot().len(),
+        2,
+        "one user's connection replaced the other's"
+    );
+    assert_eq!(pk(&user()), "USER#user-1");
+    assert_eq!(repo.list(&user()).await.expect("list").len(), 1);
+    assert_eq!(repo.list(&other).await.expect("list"), vec![theirs]);
+    repo.tombstone(&stored(&repo, "c-1").await, at(1))
+        .await
+        .expect("tombstoned");
+    let still = repo
+        .get(&other, "c-1")
+        .await
+        .expect("read")
+        .expect("theirs");
+    assert_eq!(still.status, ConnectionStatus::Active);
+}
