@@ -148,6 +148,9 @@ async fn only_live_pending_connections_count() {
     repo.create_pending(&pending("live"), at(11))
         .await
         .expect("created");
+    repo.create_pending(&pending("live-longer"), at(12))
+        .await
+        .expect("created");
     repo.create_pending(&pending("expiring-now"), at(10))
         .await
         .expect("created");
@@ -166,8 +169,9 @@ async fn only_live_pending_connections_count() {
     let mut other = Key::new(pk(&user()), "ACCT#a-1").item();
     other.set_s("status", "pending");
     table.put(other, None).await.expect("written");
-    assert_eq!(repo.count_pending(&user(), at(10)).await.expect("count"), 2);
-    assert_eq!(repo.list(&user()).await.expect("list").len(), 5);
+    // live, live-longer and no-ttl; not the expired, the one expiring now, or the active one.
+    assert_eq!(repo.count_pending(&user(), at(10)).await.expect("count"), 3);
+    assert_eq!(repo.list(&user()).await.expect("list").len(), 6);
 }
 
 #[tokio::test]
