@@ -609,6 +609,16 @@ async fn the_dynamo_table_names_counts_and_scans_what_is_there() {
         Some(t.table_name())
     );
 
+    // Creating it again is fine (the dev server does at every start); a name DynamoDB refuses
+    // is an error.
+    shared::store::create_table(t.client(), t.table_name())
+        .await
+        .expect("an existing table is fine");
+    assert!(matches!(
+        shared::store::create_table(t.client(), "x").await,
+        Err(StoreError::Backend(_))
+    ));
+
     let requests = t.requests().get();
     t.get(&Key::new("P", "x"), true).await.unwrap();
     assert_eq!(t.requests().get() - requests, 1, "one GetItem, one request");
