@@ -31,8 +31,8 @@ impl UnprocessedWrites {
     }
 }
 
-fn is_batch_write(headers: &aws_sdk_dynamodb::config::http::HttpRequest) -> bool {
-    headers
+fn is_batch_write(request: &aws_sdk_dynamodb::config::http::HttpRequest) -> bool {
+    request
         .headers()
         .get("x-amz-target")
         .is_some_and(|t| t.ends_with(".BatchWriteItem"))
