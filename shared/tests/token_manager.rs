@@ -47,16 +47,41 @@ async fn all_ask(
 fn managers(env: &DynamoEnv, n: usize) -> Vec<Arc<TokenManager>> {
     (0..n)
         .map(|i| {
-            let tarabut = test_tarabut_client(&env.state.config.tarabut);
-            Arc::new(TokenManager::new(
+            Arc::new(manager_over(
+                env,
                 env.table.clone() as Arc<dyn Table>,
-                tarabut,
+                &env.state.config.tarabut,
                 &env.state.config.token,
-                env.state.clock.clone(),
                 format!("env-{i}"),
             ))
         })
         .collect()
+}
+
+/// The stored token record (it must exist).
+async fn stored_token(env: &DynamoEnv, user: &UserId) -> shared::token::TokenRecord {
+    TokenRepo::new(env.table.clone())
+        .load(user)
+        .await
+        .unwrap()
+        .expect("a stored token")
+}
+
+/// One environment's manager over `table`, with these Tarabut and token settings.
+fn manager_over(
+    env: &DynamoEnv,
+    table: Arc<dyn Table>,
+    tarabut: &shared::config::TarabutSettings,
+    token: &shared::config::TokenSettings,
+    owner: impl Into<String>,
+) -> TokenManager {
+    TokenManager::new(
+        table,
+        test_tarabut_client(tarabut),
+        token,
+        env.state.clock.clone(),
+        owner,
+    )
 }
 
 fn deadline(secs: u64) -> Deadline {
@@ -95,11 +120,7 @@ async fn sixty_four_environments_refresh_ahead_with_one_mint() {
         // Either the refreshed token or, refresh-ahead, the still-valid current one.
         assert!(t.version == first.version || t.version == first.version + 1);
     }
-    let stored = TokenRepo::new(env.table.clone())
-        .load(&user)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_token(&env, &user).await;
     assert_eq!(stored.version, Some(2));
     assert!(stored.lease.is_none(), "lease released by the commit");
 }
@@ -144,11 +165,7 @@ async fn failing_token_endpoint_serves_the_old_token_and_backs_off() {
     // One lease holder tried (with its own bounded retries); nobody else hammered.
     let attempts = env.control.calls("token").await;
     assert!((1..=4).contains(&attempts), "{attempts} token calls");
-    let stored = TokenRepo::new(env.table.clone())
-        .load(&user)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_token(&env, &user).await;
     assert!(stored.backoff_until.is_some(), "backoff recorded");
     assert_eq!(stored.mint_failures, 1);
     assert!(stored.lease.is_none());
@@ -313,11 +330,7 @@ async fn sixteen_callers_hit_by_401_cause_one_remint() {
         assert!(!r.expect("the call succeeds after one re-mint").is_empty());
     }
     assert_eq!(mints(&env.control, &user).await, before + 1);
-    let stored = TokenRepo::new(env.table.clone())
-        .load(&user)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_token(&env, &user).await;
     assert_eq!(stored.version, Some(first.version + 1));
 }
 
@@ -504,11 +517,7 @@ async fn under_table_faults_on_dynamodb_sixteen_callers_share_one_mint() {
     assert!(served.len() >= 12, "{} of 16 served", served.len());
     assert_eq!(mints(&env.control, &user).await, 1, "one mint for everyone");
     assert!(served.iter().all(|t| t.version == 2));
-    let stored = TokenRepo::new(env.table.clone())
-        .load(&user)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_token(&env, &user).await;
     assert_eq!(stored.version, Some(2));
     assert_eq!(stored.access_token.as_ref(), Some(&served[0].secret));
 }
@@ -609,11 +618,7 @@ async fn a_failed_mint_after_earlier_failures_reports_the_longer_backoff() {
         }
         other => panic!("expected Unavailable, got {other:?}"),
     }
-    let stored = TokenRepo::new(env.table.clone())
-        .load(&user)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_token(&env, &user).await;
     assert_eq!(stored.mint_failures, 3);
     // The backoff every other caller honours is the same 8 s.
     let backoff = stored
@@ -712,11 +717,11 @@ async fn a_failed_token_read_is_tried_again_three_times_in_all() {
             failing: AtomicU32::new(failing),
             reads: AtomicU32::new(0),
         });
-        let m = TokenManager::new(
+        let m = manager_over(
+            &env,
             table.clone() as Arc<dyn Table>,
-            test_tarabut_client(&env.state.config.tarabut),
+            &env.state.config.tarabut,
             &env.state.config.token,
-            env.state.clock.clone(),
             format!("env-reads-{failing}"),
         );
         let answer = m.access_token(&user, deadline(10)).await;
@@ -742,11 +747,11 @@ async fn a_short_lease_keeps_a_quarter_for_the_commit_and_the_rest_for_the_mint(
         .await;
     let mut settings = env.state.config.token.clone();
     settings.lease = Duration::from_secs(4);
-    let m = TokenManager::new(
+    let m = manager_over(
+        &env,
         env.table.clone() as Arc<dyn Table>,
-        test_tarabut_client(&env.state.config.tarabut),
+        &env.state.config.tarabut,
         &settings,
-        env.state.clock.clone(),
         "env-short-lease".to_string(),
     );
     let token = m.access_token(&user, deadline(10)).await;
@@ -772,11 +777,7 @@ async fn an_endpoint_failure_within_a_caller_s_short_deadline_is_recorded() {
         matches!(answer, Err(TokenError::Unavailable { .. })),
         "{answer:?}"
     );
-    let stored = TokenRepo::new(env.table.clone())
-        .load(&user)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_token(&env, &user).await;
     assert_eq!(stored.mint_failures, 1);
     assert!(stored.backoff_until.is_some(), "no backoff recorded");
     assert!(stored.lease.is_none());
@@ -803,11 +804,11 @@ fn a_failed_mint_releases_its_lease_before_answering() {
         .unwrap();
     let answer = lambda.block_on(async {
         let table = shared::store::DynamoTable::from_env(env.table.table_name()).await;
-        let m = TokenManager::new(
+        let m = manager_over(
+            &env,
             Arc::new(table) as Arc<dyn Table>,
-            test_tarabut_client(&env.state.config.tarabut),
+            &env.state.config.tarabut,
             &env.state.config.token,
-            env.state.clock.clone(),
             "env-frozen".to_string(),
         );
         m.access_token(&user, deadline(10)).await
@@ -842,11 +843,11 @@ async fn a_timed_out_mint_with_time_left_is_the_endpoint_s_fault() {
         .await;
     let mut tarabut = env.state.config.tarabut.clone();
     tarabut.request_timeout = Duration::from_secs(1);
-    let m = TokenManager::new(
+    let m = manager_over(
+        &env,
         env.table.clone() as Arc<dyn Table>,
-        test_tarabut_client(&tarabut),
+        &tarabut,
         &env.state.config.token,
-        env.state.clock.clone(),
         "env-timeouts".to_string(),
     );
     // 7 s: inside the lease's 8 s budget, and longer than four 1 s attempts.
@@ -855,11 +856,7 @@ async fn a_timed_out_mint_with_time_left_is_the_endpoint_s_fault() {
         matches!(answer, Err(TokenError::Unavailable { .. })),
         "{answer:?}"
     );
-    let stored = TokenRepo::new(env.table.clone())
-        .load(&user)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_token(&env, &user).await;
     assert_eq!(
         stored.mint_failures, 1,
         "the timeouts were blamed on the caller"
@@ -883,11 +880,11 @@ async fn ambiguous_claims_and_commits_are_settled_by_reading_back() {
         ..Faults::default()
     };
     let table = Arc::new(FaultyTable::new(env.table.clone(), faults, 7));
-    let m = TokenManager::new(
+    let m = manager_over(
+        &env,
         table.clone() as Arc<dyn Table>,
-        test_tarabut_client(&env.state.config.tarabut),
+        &env.state.config.tarabut,
         &env.state.config.token,
-        env.state.clock.clone(),
         "env-ambiguous".to_string(),
     );
     let capture = MetricsCapture::start();
@@ -906,11 +903,7 @@ async fn ambiguous_claims_and_commits_are_settled_by_reading_back() {
         "the landed commit was not recognised"
     );
     assert_eq!(mints(&env.control, &user).await, 1);
-    let stored = TokenRepo::new(env.table.clone())
-        .load(&user)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_token(&env, &user).await;
     assert_eq!(stored.access_token.as_ref(), Some(&token.secret));
     assert!(stored.lease.is_none());
 }
