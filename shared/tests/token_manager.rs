@@ -8,7 +8,9 @@ use serde_json::json;
 use shared::identity::UserId;
 use shared::secret::Secret;
 use shared::store::Table;
-use shared::testkit::{DynamoEnv, SandboxControl, TestEnv, test_tarabut_client};
+use shared::testkit::{
+    DynamoEnv, SandboxControl, ScriptedTokenTable, TestEnv, test_tarabut_client,
+};
 use shared::time::{Clock, Deadline, SystemClock};
 use shared::token::{
     AccessToken, ClaimGuard, Lease, NewToken, TokenError, TokenManager, TokenRepo,
@@ -631,80 +633,10 @@ async fn a_failed_mint_after_earlier_failures_reports_the_longer_backoff() {
     );
 }
 
-/// dynalite whose next `failing` GetItems fail, as a throttled read or a lost answer does
-/// after the SDK's own retries.
-struct FailingReads {
-    inner: Arc<dyn Table>,
-    failing: std::sync::atomic::AtomicU32,
-    reads: std::sync::atomic::AtomicU32,
-}
-
-#[async_trait::async_trait]
-impl Table for FailingReads {
-    async fn get(
-        &self,
-        key: &shared::store::Key,
-        consistent: bool,
-    ) -> Result<Option<shared::store::Item>, shared::store::StoreError> {
-        use std::sync::atomic::Ordering;
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        let fail = self
-            .failing
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if fail {
-            return Err(shared::store::StoreError::Backend("throttled".into()));
-        }
-        self.inner.get(key, consistent).await
-    }
-    async fn put(
-        &self,
-        item: shared::store::Item,
-        cond: Option<&shared::store::Cond>,
-    ) -> Result<(), shared::store::StoreError> {
-        self.inner.put(item, cond).await
-    }
-    async fn update(
-        &self,
-        key: &shared::store::Key,
-        updates: &[shared::store::Update],
-        cond: Option<&shared::store::Cond>,
-    ) -> Result<(), shared::store::StoreError> {
-        self.inner.update(key, updates, cond).await
-    }
-    async fn delete(
-        &self,
-        key: &shared::store::Key,
-        cond: Option<&shared::store::Cond>,
-    ) -> Result<(), shared::store::StoreError> {
-        self.inner.delete(key, cond).await
-    }
-    async fn query(
-        &self,
-        query: &shared::store::Query,
-    ) -> Result<Vec<shared::store::Item>, shared::store::StoreError> {
-        self.inner.query(query).await
-    }
-    async fn query_page(
-        &self,
-        query: &shared::store::Query,
-    ) -> Result<shared::store::Page, shared::store::StoreError> {
-        self.inner.query_page(query).await
-    }
-    async fn batch_write(
-        &self,
-        writes: Vec<shared::store::Write>,
-    ) -> Result<(), shared::store::StoreError> {
-        self.inner.batch_write(writes).await
-    }
-}
-
 /// A failed token read is tried again (three reads in all) while time is left: two failures
 /// cost nothing but time, a third is the caller's error.
 #[tokio::test]
 async fn a_failed_token_read_is_tried_again_three_times_in_all() {
-    use std::sync::atomic::{AtomicU32, Ordering};
-
     let env = TestEnv::on_dynamodb().await;
     let user = UserId::parse("throttled-read-user").unwrap();
     let minted = managers(&env, 1)[0]
@@ -712,11 +644,7 @@ async fn a_failed_token_read_is_tried_again_three_times_in_all() {
         .await
         .unwrap();
     for (failing, served) in [(2, true), (3, false)] {
-        let table = Arc::new(FailingReads {
-            inner: env.table.clone() as Arc<dyn Table>,
-            failing: AtomicU32::new(failing),
-            reads: AtomicU32::new(0),
-        });
+        let table = Arc::new(ScriptedTokenTable::over(env.table.clone()).failing_reads(failing));
         let m = manager_over(
             &env,
             table.clone() as Arc<dyn Table>,
@@ -725,7 +653,7 @@ async fn a_failed_token_read_is_tried_again_three_times_in_all() {
             format!("env-reads-{failing}"),
         );
         let answer = m.access_token(&user, deadline(10)).await;
-        assert_eq!(table.reads.load(Ordering::SeqCst), 3, "{failing} failing");
+        assert_eq!(table.reads(), 3, "{failing} failing");
         if served {
             assert_eq!(answer.unwrap().secret, minted.secret);
         } else {
@@ -785,7 +713,9 @@ async fn an_endpoint_failure_within_a_caller_s_short_deadline_is_recorded() {
 
 /// Lambda freezes an environment once it has answered: work left to the background may never
 /// run. A failed mint gives its lease back before answering, so other callers do not wait for
-/// it to lapse. (The call runs on its own runtime, dropped as soon as it answers.)
+/// it to lapse. (The call runs on its own runtime, dropped as soon as it answers. The release
+/// is slow, 300 ms, as a throttled write is: a release left to the background would still be
+/// on its way when the runtime goes, however quick the call's last read.)
 #[test]
 fn a_failed_mint_releases_its_lease_before_answering() {
     let outer = tokio::runtime::Runtime::new().unwrap();
@@ -804,6 +734,8 @@ fn a_failed_mint_releases_its_lease_before_answering() {
         .unwrap();
     let answer = lambda.block_on(async {
         let table = shared::store::DynamoTable::from_env(env.table.table_name()).await;
+        let table =
+            ScriptedTokenTable::over(Arc::new(table)).slow_releases(Duration::from_millis(300));
         let m = manager_over(
             &env,
             Arc::new(table) as Arc<dyn Table>,
@@ -906,4 +838,77 @@ async fn ambiguous_claims_and_commits_are_settled_by_reading_back() {
     let stored = stored_token(&env, &user).await;
     assert_eq!(stored.access_token.as_ref(), Some(&token.secret));
     assert!(stored.lease.is_none());
+}
+
+/// A rival that read the same version took the lease over and committed that version with its
+/// own token just before our commit: ours is fenced out, and the call serves the rival's token,
+/// the one the item holds (a token of the same version with another secret is not ours).
+#[tokio::test]
+async fn a_commit_fenced_out_by_the_same_version_serves_the_stored_token() {
+    let env = TestEnv::on_dynamodb().await;
+    let user = UserId::parse("rival-user").unwrap();
+    env.store_expired_token(&user, Duration::from_secs(60))
+        .await;
+    let rival = Secret::new("rival-token");
+    let table =
+        Arc::new(ScriptedTokenTable::over(env.table.clone()).rival_commits_first(rival.clone()));
+    let m = manager_over(
+        &env,
+        table as Arc<dyn Table>,
+        &env.state.config.tarabut,
+        &env.state.config.token,
+        "env-fenced".to_string(),
+    );
+    let served = m.access_token(&user, deadline(10)).await.unwrap();
+    let stored = stored_token(&env, &user).await;
+    assert_eq!(stored.access_token.as_ref(), Some(&rival));
+    assert_eq!(
+        served.secret, rival,
+        "served its own fenced-out token, not the stored one"
+    );
+    assert_eq!(Some(served.version), stored.version);
+    assert_eq!(mints(&env.control, &user).await, 1);
+}
+
+/// A double fault: the mint fails, then so does the release made before answering. The lease
+/// is released in the background instead, and it still records the endpoint's failure: the
+/// next callers back off rather than mint again as soon as the lease is gone.
+#[tokio::test]
+async fn a_release_left_to_the_background_keeps_the_failure_s_backoff() {
+    let env = TestEnv::on_dynamodb().await;
+    let user = UserId::parse("double-fault-user").unwrap();
+    env.store_expired_token(&user, Duration::from_secs(60))
+        .await;
+    env.control
+        .fault(json!({"endpoint": "token", "status": 500}))
+        .await;
+    let table = Arc::new(ScriptedTokenTable::over(env.table.clone()).failing_releases(1));
+    let m = manager_over(
+        &env,
+        table.clone() as Arc<dyn Table>,
+        &env.state.config.tarabut,
+        &env.state.config.token,
+        "env-double-fault".to_string(),
+    );
+    let answer = m.access_token(&user, deadline(10)).await;
+    assert!(
+        matches!(answer, Err(TokenError::Unavailable { .. })),
+        "{answer:?}"
+    );
+    let mut stored = stored_token(&env, &user).await;
+    for _ in 0..50 {
+        if stored.lease.is_none() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stored = stored_token(&env, &user).await;
+    }
+    assert!(stored.lease.is_none(), "the lease was never released");
+    assert_eq!(
+        table.releases(),
+        2,
+        "the inline release, then the background one"
+    );
+    assert_eq!(stored.mint_failures, 1, "the failure was dropped");
+    assert!(stored.backoff_until.is_some(), "the backoff was dropped");
 }

@@ -17,6 +17,7 @@ mod refusing;
 mod s3;
 mod sandbox;
 pub mod sim;
+mod token_writes;
 mod unprocessed;
 mod users;
 
@@ -38,6 +39,7 @@ pub use reads::ReadCounter;
 pub use refusing::RefusingTable;
 pub use s3::{export_bucket, export_keys};
 pub use sandbox::{SandboxControl, start_sandbox};
+pub use token_writes::ScriptedTokenTable;
 pub use unprocessed::UnprocessedWrites;
 pub use users::{ALICE, BOB, CAROL, user};
 
